@@ -1,0 +1,44 @@
+"""Bilingual news service: an English, Korean or Japanese article in; an English summary and Korean
+and Japanese translations out, on local seq2seq models.
+
+    from service import Pipeline
+    result = Pipeline(models="default").run(article_text, length="short")
+    print(result.summary, result.translations["ko"], result.translations["ja"])
+"""
+
+from .errors import (
+    DocumentError,
+    EmptyInput,
+    InputError,
+    InputTooLarge,
+    ModelSetError,
+    ModelUnavailable,
+    ServiceError,
+    UnsupportedLanguage,
+)
+from .limits import Limits
+from .modelsets import ROLES, ModelSet, ModelSpec, load_model_set
+from .pipeline import LENGTHS, MODES, Pipeline, PipelineOptions
+from .result import Result, Segment
+
+__all__ = [
+    "LENGTHS",
+    "MODES",
+    "ROLES",
+    "DocumentError",
+    "EmptyInput",
+    "InputError",
+    "InputTooLarge",
+    "Limits",
+    "ModelSet",
+    "ModelSetError",
+    "ModelSpec",
+    "ModelUnavailable",
+    "Pipeline",
+    "PipelineOptions",
+    "Result",
+    "Segment",
+    "ServiceError",
+    "UnsupportedLanguage",
+    "load_model_set",
+]

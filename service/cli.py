@@ -1,0 +1,153 @@
+"""Command line: `python -m service run|models|evaluate ...` — a thin layer over the library.
+
+Errors the user can act on (bad input, missing models) print one clear line and exit non-zero;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import InputError, ModelSetError, ModelUnavailable, ServiceError
+from .modelsets import builtin_names, load_model_set
+from .pipeline import LENGTHS, MODES, SOURCE_LANGUAGES
+
+EXIT_BAD_INPUT = 2
+EXIT_MODEL = 3
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="summarise and translate an article (a file, several files, or - for stdin)"
+    )
+    p.add_argument(
+        "inputs", nargs="+", metavar="FILE", help="article file(s): .txt .md .html .pdf .docx, or -"
+    )
+    p.add_argument(
+        "--models", help=f"model set: {', '.join(builtin_names())} or a TOML file ($SERVICE_MODELS)"
+    )
+    p.add_argument("--length", choices=list(LENGTHS), default="medium")
+    p.add_argument("--mode", choices=list(MODES), default="summary")
+    p.add_argument("--source-language", choices=list(SOURCE_LANGUAGES), default="auto")
+    p.add_argument("--json", action="store_true", help="print Result.to_dict() as JSON")
+    p.add_argument("--out", type=Path, help="write one result per file into this folder (batch mode)")
+
+
+def _add_models(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="build, download or list model sets")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    tiny = msub.add_parser("tiny", help="build a tiny random-weight model set (all five families)")
+    tiny.add_argument("out_dir", type=Path)
+    tiny.add_argument("--engine", choices=["transformers", "ctranslate2"], default="transformers")
+    fetch = msub.add_parser("fetch", help="download a model set's models ahead of time")
+    fetch.add_argument(
+        "model_set", nargs="?", default=None, help="set name or TOML file (default: $SERVICE_MODELS)"
+    )
+    msub.add_parser("list", help="list built-in model sets and their models")
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="score a model set on source/reference pairs (BLEU, chrF, ROUGE)")
+    p.add_argument("--models", help="model set name or TOML file")
+    p.add_argument("--data", required=True, type=Path, help="JSONL or TSV of source/reference pairs")
+    p.add_argument(
+        "--task", choices=["en-ko", "en-ja", "ko-en", "ja-en", "summarise"], help="(default: from file)"
+    )
+    p.add_argument("--limit", type=int, help="evaluate only the first N items")
+    p.add_argument("--json", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run(sub)
+    _add_models(sub)
+    _add_evaluate(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (InputError, ModelSetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ModelUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _read_input(name: str) -> str:
+    from .documents import read_document
+
+    if name == "-":
+        return read_document(sys.stdin.buffer.read(), name="stdin.txt").text
+    return read_document(Path(name)).text
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(models=args.models)
+    options = {"length": args.length, "mode": args.mode, "source_language": args.source_language}
+    if len(args.inputs) > 1 or args.out:
+        from .batch import run_batch_cli
+
+        return run_batch_cli(pipeline, args.inputs, args.out, options, as_json=args.json)
+    result = pipeline.run(_read_input(args.inputs[0]), **options)
+    print(result.to_json() if args.json else result.to_text())
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    if args.models_command == "tiny":
+        from .tiny import build_tiny_set
+
+        path = build_tiny_set(args.out_dir, engine=args.engine)
+        print(f"(also written: {path.with_name('models-extractive.toml')})", file=sys.stderr)
+        print(path)
+        return 0
+    if args.models_command == "fetch":
+        from .fetch import fetch_model_set
+
+        model_set = load_model_set(args.model_set)
+        if model_set.licence_warning:
+            print(f"NOTE: {model_set.licence_warning}", file=sys.stderr)
+        outcomes = fetch_model_set(model_set, report=lambda line: print(line, file=sys.stderr))
+        failed = [o for o in outcomes if o.error]
+        for outcome in failed:
+            print(f"error: {outcome.error}", file=sys.stderr)
+        if not failed:
+            print(f"Model set {model_set.name!r} is ready ({len(outcomes)} model(s)).")
+        return EXIT_MODEL if failed else 0
+    for name in builtin_names():
+        model_set = load_model_set(name)
+        print(f"{name}: {model_set.description}")
+        for role, label in model_set.describe().items():
+            print(f"  {role:10} {label}")
+        if model_set.licence_warning:
+            print(f"  ! {model_set.licence_warning}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, load_items
+    from .pipeline import Pipeline
+
+    task, items = load_items(args.data, args.task)
+    report = evaluate(
+        Pipeline(models=args.models), task, items, limit=args.limit, progress=sys.stderr.isatty()
+    )
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.format_table())
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "models": cmd_models, "evaluate": cmd_evaluate}

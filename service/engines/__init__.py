@@ -1,0 +1,90 @@
+"""Engines and the process-wide registry that loads each model once.
+
+Models are expensive (seconds to load, hundreds of MB): the registry keeps one engine per model and
+settings for the life of the process, loads it on first use, and makes concurrent first requests
+wait for a single load instead of loading twice. Roles that share a model (NLLB serving all four
+directions) share one engine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Callable
+
+from ..modelsets import ModelSpec
+from .base import Engine, Job
+
+__all__ = ["Engine", "Job", "clear_engines", "engine_kind", "load_engine"]
+
+
+def _transformers(spec: ModelSpec) -> Engine:
+    from .transformers_engine import TransformersEngine
+
+    return TransformersEngine(spec)
+
+
+def _ctranslate2(spec: ModelSpec) -> Engine:
+    from .ctranslate2_engine import CTranslate2Engine
+
+    return CTranslate2Engine(spec)
+
+
+def _extractive(spec: ModelSpec) -> Engine:
+    from .extractive import ExtractiveEngine
+
+    return ExtractiveEngine(spec)
+
+
+FACTORIES: dict[str, Callable[[ModelSpec], Engine]] = {
+    "transformers": _transformers,
+    "ctranslate2": _ctranslate2,
+    "extractive": _extractive,
+}
+
+
+def ctranslate2_available() -> bool:
+    return (
+        importlib.util.find_spec("ctranslate2") is not None
+        and importlib.util.find_spec("service.engines.ctranslate2_engine") is not None
+    )
+
+
+def engine_kind(spec: ModelSpec) -> str:
+    """The engine that will actually run `spec`: `auto` prefers CTranslate2 when it is installed."""
+    if spec.engine != "auto":
+        return spec.engine
+    return "ctranslate2" if ctranslate2_available() else "transformers"
+
+
+_engines: dict[tuple, Engine] = {}
+_loading: dict[tuple, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def load_engine(spec: ModelSpec) -> Engine:
+    """The engine for `spec`, loaded on first use and shared afterwards."""
+    kind = engine_kind(spec)
+    key = (kind, spec.model, spec.revision, spec.family, spec.compute_type)
+    engine = _engines.get(key)
+    if engine is not None:
+        return engine
+    with _registry_lock:
+        lock = _loading.setdefault(key, threading.Lock())
+    with lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = FACTORIES[kind](spec)
+            _engines[key] = engine
+    return engine
+
+
+def loaded_engines() -> dict[tuple, Engine]:
+    return dict(_engines)
+
+
+def clear_engines() -> None:
+    """Forget loaded engines (tests, or freeing memory after switching model sets)."""
+    with _registry_lock:
+        _engines.clear()
+        _loading.clear()

@@ -1,0 +1,139 @@
+"""Run any Hugging Face encoder-decoder through transformers 5 (`AutoModelForSeq2SeqLM.generate`).
+
+transformers 5 removed the summarization/translation pipelines, so this is the thin replacement:
+tokenize, `generate` with explicit settings, decode. Family differences (prompts, language tokens)
+come from `service.families`; nothing here knows a model by name. The same code loads a Hub id and
+a local folder, so tests on tiny local models exercise exactly what users run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ..batching import DEFAULT_BATCH_TOKENS, run_batched
+from ..errors import ModelSetError
+from ..families import Family, resolve_family
+from ..modelsets import ModelSpec
+from .base import PROMPT_MARGIN, Job, translation_token_budget
+from .loading import load_or_explain
+
+#: Models whose tokenizer claims no real limit and whose config has no position table (T5).
+FALLBACK_MAX_INPUT = 512
+_GENERATION_SETTINGS = ("num_beams", "no_repeat_ngram_size", "repetition_penalty", "length_penalty")
+
+
+def model_input_limit(config: Any, tokenizer: Any, override: int | None = None) -> int:
+    """The longest input the model can read, from its config and tokenizer (or the model set)."""
+    if override:
+        return int(override)
+    candidates = [FALLBACK_MAX_INPUT]
+    positions = getattr(config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 0:
+        candidates = [positions]
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and 0 < tok_limit < 1_000_000:
+        candidates.append(tok_limit)
+    return min(candidates)
+
+
+class TransformersEngine:
+    """A seq2seq model in PyTorch. Thread-safe: one lock serialises use of the shared tokenizer."""
+
+    def __init__(self, spec: ModelSpec):
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # Progress bars and "sequence longer than the maximum" notes are noise here: we count tokens
+        # of long texts on purpose, precisely so that nothing is ever truncated.
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+
+        if spec.model is None:
+            raise ModelSetError(f"role {spec.role}: the transformers engine needs a model")
+        self.label = spec.label
+        self._torch = torch
+        kwargs = {"revision": spec.revision, "trust_remote_code": False}
+        self.tokenizer = load_or_explain(spec, lambda: AutoTokenizer.from_pretrained(spec.model, **kwargs))
+        self.model = load_or_explain(
+            spec, lambda: AutoModelForSeq2SeqLM.from_pretrained(spec.model, **kwargs)
+        )
+        self.model.eval()
+        vocab = self.tokenizer.get_vocab()
+        self._vocab = vocab
+        self.family: Family = resolve_family(
+            getattr(self.model.config, "model_type", ""), vocab.__contains__, spec.family
+        )
+        limit = model_input_limit(self.model.config, self.tokenizer, spec.generation.get("max_input_tokens"))
+        self._model_limit = limit
+        # Learned decoder positions cap the output length too (T5's relative positions do not).
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        self.max_output_tokens = positions - 2 if isinstance(positions, int) and positions > 2 else 1024
+        self.max_input_tokens = max(8, limit - PROMPT_MARGIN)
+        self._lock = threading.Lock()
+
+    # -- Engine interface -------------------------------------------------------------------------------
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        with self._lock:
+            encoded = self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def generate(self, texts: Sequence[str], job: Job) -> list[str]:
+        if not texts:
+            return []
+        prepared = [
+            self.family.prepare_source(
+                t, task=job.task, source=job.source, target=job.target, vocab=self._vocab
+            )
+            for t in texts
+        ]
+        lengths = self.count_tokens(prepared)
+        batch_tokens = int(job.generation.get("batch_tokens", DEFAULT_BATCH_TOKENS))
+        return run_batched(
+            prepared, lengths, lambda batch, lens: self._generate_batch(batch, lens, job), batch_tokens
+        )
+
+    # -- internals ---------------------------------------------------------------------------------------
+
+    def token_id(self, token: str) -> int:
+        """Id of a language token; a missing one is a configuration error, not silent `<unk>`."""
+        token_id = self._vocab.get(token)
+        if token_id is None or token_id == self.tokenizer.unk_token_id:
+            raise ModelSetError(f"{self.label}: the vocabulary has no language token {token!r}")
+        return token_id
+
+    def generation_kwargs(self, job: Job, longest_source: int) -> dict[str, Any]:
+        """Decoding settings shared with the CTranslate2 engine's mapping (see tests on parity)."""
+        kwargs: dict[str, Any] = {"do_sample": False, "num_beams": 1}
+        kwargs.update({k: job.generation[k] for k in _GENERATION_SETTINGS if k in job.generation})
+        if job.task == "translate":
+            wanted = translation_token_budget(longest_source, job)
+        else:
+            wanted = job.max_new_tokens
+        kwargs["max_new_tokens"] = min(wanted, self.max_output_tokens)
+        if job.min_new_tokens:
+            kwargs["min_new_tokens"] = min(job.min_new_tokens, kwargs["max_new_tokens"])
+        target = self.family.target_token(job.target, job.task)
+        if target:
+            kwargs["forced_bos_token_id"] = self.token_id(target)
+        return kwargs
+
+    def _generate_batch(self, texts: list[str], lengths: list[int], job: Job) -> list[str]:
+        torch = self._torch
+        kwargs = self.generation_kwargs(job, max(lengths))
+        with self._lock:
+            source_code = self.family.source_code(job.source)
+            if source_code is not None:
+                self.tokenizer.src_lang = source_code
+            encoded = self.tokenizer(
+                texts, return_tensors="pt", padding=True, truncation=True, max_length=self._model_limit
+            )
+            with torch.inference_mode():
+                output = self.model.generate(**encoded, **kwargs)
+            decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        return [" ".join(text.split()) for text in decoded]

@@ -1,0 +1,50 @@
+"""Input limits that keep a small server alive.
+
+One dataclass, read from the environment so a deployment can raise or lower them without code
+changes. Every check names the limit and the value in its message, so a user knows what to change.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from .errors import InputTooLarge
+
+
+@dataclass(frozen=True)
+class Limits:
+    #: Characters of cleaned article text accepted by one request.
+    max_chars: int = 200_000
+    #: Bytes of one uploaded or read file.
+    max_file_bytes: int = 10 * 1024 * 1024
+    #: Pages read from one PDF.
+    max_pdf_pages: int = 200
+    #: Total uncompressed bytes inside one DOCX (zip-bomb guard).
+    max_docx_uncompressed_bytes: int = 50 * 1024 * 1024
+    #: Files accepted in one batch.
+    max_batch_files: int = 50
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
+        """Read `SERVICE_MAX_CHARS`, `SERVICE_MAX_FILE_BYTES`, ... (upper-cased field names)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"SERVICE_{f.name.upper()}")
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[f.name] = int(raw.replace("_", ""))
+            except ValueError as exc:
+                raise ValueError(f"SERVICE_{f.name.upper()} must be a whole number, got {raw!r}") from exc
+        return cls(**values)
+
+    def check(self, name: str, value: int, what: str) -> None:
+        """Raise `InputTooLarge` when `value` exceeds the limit called `name`."""
+        limit = getattr(self, name)
+        if value > limit:
+            raise InputTooLarge(
+                f"{what} is {value:,}, over the limit {name}={limit:,} "
+                f"(set SERVICE_{name.upper()} to change it)"
+            )

@@ -1,0 +1,337 @@
+"""The one public entry: `Pipeline(models=...).run(text, **options) -> Result`.
+
+Data flows one way: clean → detect language → split paragraphs and sentences → (Korean/Japanese:
+translate to English) → summarise in English → translate into Korean and Japanese → Result. Each
+stage is a function in its own module; this file only orders them, times them and keeps the
+engines (loaded lazily, once per process, see `service.engines`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+
+from cachetools import LRUCache
+
+from .chunking import fit_sentences, pack
+from .clean import clean_text
+from .detect import Detection, check_language, detect_language
+from .engines import Engine, Job, engine_kind, load_engine
+from .errors import InputError, ServiceError
+from .limits import Limits
+from .modelsets import ROLES, ModelSet, load_model_set
+from .result import TARGETS, Result, Segment
+from .segment import join_sentences, split_paragraphs, split_sentences
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Length:
+    """How long a summary should be: sentences for extractive, tokens for abstractive engines."""
+
+    sentences: int
+    min_new_tokens: int
+    max_new_tokens: int
+
+
+LENGTHS: dict[str, Length] = {
+    "short": Length(sentences=3, min_new_tokens=20, max_new_tokens=80),
+    "medium": Length(sentences=5, min_new_tokens=50, max_new_tokens=150),
+    "long": Length(sentences=8, min_new_tokens=100, max_new_tokens=260),
+}
+MODES = ("summary", "article")
+SOURCE_LANGUAGES = ("auto", "en", "ko", "ja")
+#: Upper bound on tokens generated for one translated sentence (engines also bound by source length).
+MAX_TRANSLATION_TOKENS = 512
+#: Rounds of summarising summaries before giving up on shrinking a very long article further.
+MAX_SUMMARY_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Per-run choices a user (or a web request) may make. Models are not among them, by design."""
+
+    source_language: str = "auto"
+    length: str = "medium"
+    mode: str = "summary"
+
+    def validated(self) -> PipelineOptions:
+        checks = (
+            ("source_language", self.source_language, SOURCE_LANGUAGES),
+            ("length", self.length, tuple(LENGTHS)),
+            ("mode", self.mode, MODES),
+        )
+        for name, value, allowed in checks:
+            if value not in allowed:
+                raise InputError(f"Unknown {name} {value!r}; choose one of: {', '.join(allowed)}")
+        return self
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+class Pipeline:
+    """Article in, English summary plus Korean and Japanese out.
+
+    `models` is a built-in set name (`default`, `nllb`), a path to a model-set TOML file (or a folder
+    holding `models.toml`), or None for `$SERVICE_MODELS` / `default`. Nothing is loaded until first
+    use; `warm_up()` loads everything ahead of time. Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        models: str | os.PathLike | ModelSet | None = None,
+        options: PipelineOptions | None = None,
+        limits: Limits | None = None,
+        cache_size: int = 20_000,
+    ):
+        self.model_set = load_model_set(models)
+        self.options = (options or PipelineOptions()).validated()
+        self.limits = limits or Limits.from_env()
+        self._cache: LRUCache = LRUCache(maxsize=cache_size)
+        self._cache_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=len(TARGETS), thread_name_prefix="translate")
+
+    # -- models ----------------------------------------------------------------------------------------
+
+    def engine(self, role: str) -> Engine:
+        """The loaded engine for a role (loads it on first use)."""
+        return load_engine(self.model_set.spec(role))
+
+    def describe_models(self) -> dict[str, str]:
+        return self.model_set.describe()
+
+    def engine_kinds(self) -> dict[str, str]:
+        return {role: engine_kind(self.model_set.spec(role)) for role in ROLES}
+
+    def warm_up(self, roles: Sequence[str] = ROLES) -> dict[str, str | None]:
+        """Load the models for `roles`; role → None when loaded, or the error message when not."""
+        status: dict[str, str | None] = {}
+        for role in roles:
+            try:
+                self.engine(role)
+                status[role] = None
+            except ServiceError as exc:
+                status[role] = str(exc)
+        return status
+
+    # -- building blocks (also used by the evaluation harness and the endpoints) -----------------------
+
+    def detect(self, text: str) -> Detection:
+        return detect_language(clean_text(text))
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """Translate each text (one output per input). Texts are split into sentences for the model,
+        then each text's sentences are joined again."""
+        check_language(source)
+        check_language(target)
+        if source == target:
+            return list(texts)
+        if "en" not in (source, target):  # ko ↔ ja goes through English
+            return self.translate(self.translate(texts, source, "en"), "en", target)
+        per_text = [[s for p in split_paragraphs(t) for s in split_sentences(p, source)] for t in texts]
+        flat = [s for group in per_text for s in group]
+        translated = iter(self._translate_sentences(flat, source, target))
+        return [join_sentences([next(translated) for _ in group], target) for group in per_text]
+
+    def summarise(self, text: str, length: str = "medium") -> str:
+        """English summary of an English text."""
+        summary, _ = self._summarise(clean_text(text), length)
+        return summary
+
+    # -- the whole run ---------------------------------------------------------------------------------
+
+    def run(self, text: str, *, progress: Progress | None = None, **options: str) -> Result:
+        """Summarise and translate one article. Options: source_language, length, mode."""
+        unknown = set(options) - {f.name for f in fields(PipelineOptions)}
+        if unknown:
+            raise InputError(f"Unknown option(s) {', '.join(sorted(unknown))}")
+        opts = replace(self.options, **options).validated()
+        report = progress or (lambda stage, fraction: None)
+        timer = _Timer()
+        with timer.stage("total"):
+            report("Cleaning text", 0.02)
+            with timer.stage("clean"):
+                cleaned = clean_text(text)
+                self.limits.check("max_chars", len(cleaned), "The article's length in characters")
+            report("Detecting language", 0.05)
+            with timer.stage("detect"):
+                if opts.source_language == "auto":
+                    detection = detect_language(cleaned)
+                else:
+                    detection = Detection(check_language(opts.source_language), 1.0, "given")
+            language = detection.language
+            report("Splitting sentences", 0.08)
+            with timer.stage("segment"):
+                source_paragraphs = [split_sentences(p, language) for p in split_paragraphs(cleaned)]
+                source_paragraphs = [p for p in source_paragraphs if p]
+            if language == "en":
+                english_paragraphs = source_paragraphs
+            else:
+                report("Translating the article into English", 0.12)
+                with timer.stage("to_english"):
+                    english_paragraphs = self._translate_paragraphs(source_paragraphs, language, "en")
+            english_text = "\n\n".join(join_sentences(p, "en") for p in english_paragraphs)
+            report("Summarising in English", 0.35)
+            with timer.stage("summarise"):
+                summary, chunks = self._summarise(english_text, opts.length)
+                summary_sentences = split_sentences(summary, "en")
+            report("Translating into Korean and Japanese", 0.65)
+            with timer.stage("translate"):
+                if opts.mode == "summary":
+                    targets = self._translate_to_targets(
+                        [summary_sentences], language, source_paragraphs=None
+                    )
+                else:
+                    targets = self._translate_to_targets(
+                        [summary_sentences, *english_paragraphs],
+                        language,
+                        source_paragraphs=source_paragraphs,
+                    )
+            report("Done", 1.0)
+        translations = {t: join_sentences(targets[t][0], t) for t in TARGETS}
+        if opts.mode == "summary":
+            segments = _segments([summary_sentences], {t: targets[t] for t in TARGETS})
+            article = None
+        else:
+            segments = _segments(english_paragraphs, {t: targets[t][1:] for t in TARGETS})
+            article = {
+                "en": [join_sentences(p, "en") for p in english_paragraphs],
+                **{t: [join_sentences(p, t) for p in targets[t][1:]] for t in TARGETS},
+            }
+        used = ["summarise", "en-ko", "en-ja"] + ([f"{language}-en"] if language != "en" else [])
+        return Result(
+            source_language=language,
+            language_probability=detection.probability,
+            detection_method=detection.method,
+            mode=opts.mode,
+            length=opts.length,
+            summary=summary,
+            translations=translations,
+            segments=segments,
+            models={role: self.model_set.spec(role).label for role in used},
+            timings=timer.timings,
+            summary_chunks=chunks,
+            article=article,
+            warnings=[self.model_set.licence_warning] if self.model_set.licence_warning else [],
+        )
+
+    # -- stages ----------------------------------------------------------------------------------------
+
+    def _translate_to_targets(
+        self, paragraphs: list[list[str]], language: str, source_paragraphs: list[list[str]] | None
+    ) -> dict[str, list[list[str]]]:
+        """English paragraphs into Korean and Japanese, both targets at once.
+
+        Where the article itself is Korean or Japanese, its own sentences stand for that language in
+        article mode (translating the English pivot back would only lose quality).
+        """
+        futures = {}
+        for target in TARGETS:
+            if source_paragraphs is not None and target == language:
+                continue
+            futures[target] = self._pool.submit(self._translate_paragraphs, paragraphs, "en", target)
+        out = {t: f.result() for t, f in futures.items()}
+        if source_paragraphs is not None and language in TARGETS:
+            summary_part = self._translate_paragraphs(paragraphs[:1], "en", language)
+            out[language] = summary_part + source_paragraphs
+        return out
+
+    def _translate_paragraphs(self, paragraphs: list[list[str]], source: str, target: str) -> list[list[str]]:
+        flat = [s for p in paragraphs for s in p]
+        translated = iter(self._translate_sentences(flat, source, target))
+        return [[next(translated) for _ in p] for p in paragraphs]
+
+    def _translate_sentences(self, sentences: Sequence[str], source: str, target: str) -> list[str]:
+        """Sentence-aligned translation: one output per input sentence, cached, batched.
+
+        A sentence longer than the model's window is translated in pieces that are joined again, so
+        alignment holds and nothing is dropped.
+        """
+        role = f"{source}-{target}"
+        spec = self.model_set.spec(role)
+        engine = self.engine(role)
+        keys = [(spec.label, role, s) for s in sentences]
+        with self._cache_lock:
+            known = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = list(dict.fromkeys(s for k, s in zip(keys, sentences, strict=True) if k not in known))
+        if missing:
+            job = Job(
+                "translate",
+                source=source,
+                target=target,
+                max_new_tokens=spec.generation.get("max_new_tokens", MAX_TRANSLATION_TOKENS),
+                min_new_tokens=spec.generation.get("min_new_tokens", 0),
+                generation=spec.generation,
+            )
+            groups = fit_sentences(missing, engine.count_tokens, engine.max_input_tokens)
+            pieces = [piece for group in groups for piece in group]
+            outputs = iter(engine.generate(pieces, job))
+            with self._cache_lock:
+                for sentence, group in zip(missing, groups, strict=True):
+                    value = join_sentences([next(outputs) for _ in group], target)
+                    known[(spec.label, role, sentence)] = value
+                    self._cache[(spec.label, role, sentence)] = value
+        return [known[k] for k in keys]
+
+    def _summarise(self, english_text: str, length: str) -> tuple[str, int]:
+        """Summary of an English text and the number of chunks the first pass needed.
+
+        An article longer than the window is summarised chunk by chunk; the partial summaries are
+        combined and summarised again until they fit (map-reduce), never truncated.
+        """
+        preset = LENGTHS[length]
+        spec = self.model_set.spec("summarise")
+        engine = self.engine("summarise")
+        job = Job(
+            "summarise",
+            max_new_tokens=spec.generation.get("max_new_tokens", preset.max_new_tokens),
+            min_new_tokens=spec.generation.get("min_new_tokens", preset.min_new_tokens),
+            sentences=preset.sentences,
+            generation=spec.generation,
+        )
+        limit = engine.max_input_tokens
+        if engine.count_tokens([english_text])[0] <= limit:
+            return engine.generate([english_text], job)[0], 1
+        sentences = [s for p in split_paragraphs(english_text) for s in split_sentences(p, "en")]
+        chunks = pack(sentences, engine.count_tokens, limit)
+        first_pass = len(chunks)
+        # Partial summaries must be much shorter than a chunk, or the reduction would not converge.
+        partial_job = replace(
+            job,
+            max_new_tokens=max(8, min(job.max_new_tokens, limit // 4)),
+            min_new_tokens=min(job.min_new_tokens, limit // 8),
+        )
+        for _ in range(MAX_SUMMARY_ROUNDS):
+            partials = [p for p in engine.generate(chunks, partial_job) if p.strip()]
+            combined = " ".join(partials)
+            if not partials or engine.count_tokens([combined])[0] <= limit:
+                return (engine.generate([combined], job)[0] if partials else ""), first_pass
+            sentences = [s for p in partials for s in split_sentences(p, "en")]
+            chunks = pack(sentences, engine.count_tokens, limit)
+        return " ".join(engine.generate(chunks, partial_job)), first_pass
+
+
+def _segments(english: list[list[str]], targets: dict[str, list[list[str]]]) -> list[Segment]:
+    """Sentence-aligned rows: translation is sentence by sentence, so every side has the same shape."""
+    return [
+        Segment(en=e, ko=k, ja=j, paragraph=index)
+        for index, paragraph in enumerate(english)
+        for e, k, j in zip(paragraph, targets["ko"][index], targets["ja"][index], strict=True)
+    ]

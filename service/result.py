@@ -1,0 +1,128 @@
+"""What a run returns: a plain dataclass that serialises to JSON and Markdown.
+
+The UI, the CLI and the HTTP endpoint all show this one object, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TARGETS = ("ko", "ja")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One English sentence (of the summary, or of the article in article mode) and its renderings."""
+
+    en: str
+    ko: str
+    ja: str
+    paragraph: int = 0
+
+
+@dataclass
+class Result:
+    source_language: str
+    language_probability: float
+    detection_method: str
+    mode: str
+    length: str
+    summary: str
+    translations: dict[str, str]
+    segments: list[Segment]
+    models: dict[str, str]
+    timings: dict[str, float]
+    summary_chunks: int = 1
+    #: In article mode: the article's paragraphs in English, Korean and Japanese.
+    article: dict[str, list[str]] | None = None
+    #: Outputs that look broken (see service.quality), as dicts: field, kind, message.
+    quality: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
+        data["language_probability"] = round(self.language_probability, 4)
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_markdown(self) -> str:
+        """A readable document; model output is escaped so it cannot turn into markup or links."""
+        lines = [
+            "# Summary and translations",
+            "",
+            f"- Source language: {self.source_language} (p={self.language_probability:.2f})",
+            f"- Mode: {self.mode}, length: {self.length}",
+            "",
+            "## English",
+            "",
+            escape_markdown(self.summary),
+            "",
+            "## 한국어",
+            "",
+            escape_markdown(self.translations.get("ko", "")),
+            "",
+            "## 日本語",
+            "",
+            escape_markdown(self.translations.get("ja", "")),
+            "",
+            "## Sentence by sentence",
+            "",
+            "| # | English | 한국어 | 日本語 |",
+            "|---|---|---|---|",
+        ]
+        for i, s in enumerate(self.segments, 1):
+            cells = (escape_markdown(x).replace("|", "\\|") for x in (s.en, s.ko, s.ja))
+            lines.append(f"| {i} | " + " | ".join(cells) + " |")
+        if self.article:
+            for lang, title in (
+                ("en", "Article (English)"),
+                ("ko", "기사 (한국어)"),
+                ("ja", "記事 (日本語)"),
+            ):
+                lines += ["", f"## {title}", ""]
+                for paragraph in self.article.get(lang, []):
+                    lines += [escape_markdown(paragraph), ""]
+        if self.quality:
+            lines += ["", "## Quality warnings", ""]
+            lines += [f"- {q['field']}: {escape_markdown(q['message'])}" for q in self.quality]
+        lines += ["", "## Models", ""]
+        lines += [f"- {role}: `{model}`" for role, model in self.models.items()]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def to_text(self) -> str:
+        """Plain text for a terminal."""
+        out = [
+            f"Source language: {self.source_language} (p={self.language_probability:.2f}, {self.detection_method})",
+            f"Summary chunks: {self.summary_chunks}",
+            "",
+            "== English summary ==",
+            self.summary,
+            "",
+            "== 한국어 ==",
+            self.translations.get("ko", ""),
+            "",
+            "== 日本語 ==",
+            self.translations.get("ja", ""),
+        ]
+        if self.article:
+            for lang in ("en", "ko", "ja"):
+                out += ["", f"== Article ({lang}) ==", *self.article.get(lang, [])]
+        if self.quality:
+            out += ["", "== Quality warnings =="] + [f"- {q['field']}: {q['message']}" for q in self.quality]
+        for warning in self.warnings:
+            out += ["", f"Warning: {warning}"]
+        out += ["", "Models: " + ", ".join(f"{r}={m}" for r, m in self.models.items())]
+        out += ["Timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())]
+        return "\n".join(out)
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+!|~"})
+
+
+def escape_markdown(text: str) -> str:
+    return text.translate(_MARKDOWN_SPECIAL)
