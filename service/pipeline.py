@@ -51,6 +51,8 @@ SOURCE_LANGUAGES = ("auto", "en", "ko", "ja")
 MAX_TRANSLATION_TOKENS = 512
 #: Rounds of summarising summaries before giving up on shrinking a very long article further.
 MAX_SUMMARY_ROUNDS = 8
+#: A round of partial summaries must at least halve the text, or summarising again is pointless.
+MIN_SHRINK = 0.5
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,10 @@ class Pipeline:
                 else:
                     detection = Detection(check_language(opts.source_language), 1.0, "given")
             language = detection.language
+            used = ["summarise", "en-ko", "en-ja"] + ([f"{language}-en"] if language != "en" else [])
+            with timer.stage("load_models"):
+                for role in used:  # before any work: a missing model fails fast, loads never overlap work
+                    self.engine(role)
             report("Splitting sentences", 0.08)
             with timer.stage("segment"):
                 source_paragraphs = [split_sentences(p, language) for p in split_paragraphs(cleaned)]
@@ -215,7 +221,6 @@ class Pipeline:
                 "en": [join_sentences(p, "en") for p in english_paragraphs],
                 **{t: [join_sentences(p, t) for p in targets[t][1:]] for t in TARGETS},
             }
-        used = ["summarise", "en-ko", "en-ja"] + ([f"{language}-en"] if language != "en" else [])
         return Result(
             source_language=language,
             language_probability=detection.probability,
@@ -307,7 +312,8 @@ class Pipeline:
             generation=spec.generation,
         )
         limit = engine.max_input_tokens
-        if engine.count_tokens([english_text])[0] <= limit:
+        before = engine.count_tokens([english_text])[0]
+        if before <= limit:
             return engine.generate([english_text], job)[0], 1
         sentences = [s for p in split_paragraphs(english_text) for s in split_sentences(p, "en")]
         chunks = pack(sentences, engine.count_tokens, limit)
@@ -321,11 +327,19 @@ class Pipeline:
         for _ in range(MAX_SUMMARY_ROUNDS):
             partials = [p for p in engine.generate(chunks, partial_job) if p.strip()]
             combined = " ".join(partials)
-            if not partials or engine.count_tokens([combined])[0] <= limit:
-                return (engine.generate([combined], job)[0] if partials else ""), first_pass
+            if not partials:
+                return "", first_pass
+            size = engine.count_tokens([combined])[0]
+            if size <= limit:
+                return engine.generate([combined], job)[0], first_pass
+            if size > MIN_SHRINK * before:
+                # The model is not condensing (a degenerate or misconfigured model): more rounds
+                # would only grow the work, so the partial summaries are the answer, in order.
+                return combined, first_pass
+            before = size
             sentences = [s for p in partials for s in split_sentences(p, "en")]
             chunks = pack(sentences, engine.count_tokens, limit)
-        return " ".join(engine.generate(chunks, partial_job)), first_pass
+        return combined, first_pass
 
 
 def _segments(english: list[list[str]], targets: dict[str, list[list[str]]]) -> list[Segment]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ..modelsets import ModelSpec
 from .base import Engine, Job
+from .rwlock import MODEL_ACCESS
 
 __all__ = ["Engine", "Job", "clear_engines", "engine_kind", "load_engine"]
 
@@ -74,7 +75,8 @@ def load_engine(spec: ModelSpec) -> Engine:
     with lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = FACTORIES[kind](spec)
+            with MODEL_ACCESS.write():
+                engine = FACTORIES[kind](spec)
             _engines[key] = engine
     return engine
 

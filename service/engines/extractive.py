@@ -92,5 +92,8 @@ class ExtractiveEngine:
         outputs = []
         for text in texts:
             sentences = [s for p in split_paragraphs(text) for s in split_sentences(p, "en")]
-            outputs.append(" ".join(select(sentences, job.sentences)))
+            # Headlines, bylines and captions carry no final punctuation: they are not sentences of
+            # the story, and glued to the next sentence they would read as one run-on sentence.
+            complete = [s for s in sentences if s.rstrip("\"'”’)]").endswith((".", "!", "?"))]
+            outputs.append(" ".join(select(complete or sentences, job.sentences)))
         return outputs

@@ -16,26 +16,12 @@ from ..batching import DEFAULT_BATCH_TOKENS, run_batched
 from ..errors import ModelSetError
 from ..families import Family, resolve_family
 from ..modelsets import ModelSpec
-from .base import PROMPT_MARGIN, Job, translation_token_budget
+from .base import PROMPT_MARGIN, Job
+from .hf_common import FALLBACK_MAX_INPUT, generation_kwargs, model_input_limit, model_output_limit
 from .loading import load_or_explain
+from .rwlock import MODEL_ACCESS
 
-#: Models whose tokenizer claims no real limit and whose config has no position table (T5).
-FALLBACK_MAX_INPUT = 512
-_GENERATION_SETTINGS = ("num_beams", "no_repeat_ngram_size", "repetition_penalty", "length_penalty")
-
-
-def model_input_limit(config: Any, tokenizer: Any, override: int | None = None) -> int:
-    """The longest input the model can read, from its config and tokenizer (or the model set)."""
-    if override:
-        return int(override)
-    candidates = [FALLBACK_MAX_INPUT]
-    positions = getattr(config, "max_position_embeddings", None)
-    if isinstance(positions, int) and positions > 0:
-        candidates = [positions]
-    tok_limit = getattr(tokenizer, "model_max_length", None)
-    if isinstance(tok_limit, int) and 0 < tok_limit < 1_000_000:
-        candidates.append(tok_limit)
-    return min(candidates)
+__all__ = ["FALLBACK_MAX_INPUT", "TransformersEngine", "model_input_limit"]
 
 
 class TransformersEngine:
@@ -69,8 +55,7 @@ class TransformersEngine:
         limit = model_input_limit(self.model.config, self.tokenizer, spec.generation.get("max_input_tokens"))
         self._model_limit = limit
         # Learned decoder positions cap the output length too (T5's relative positions do not).
-        positions = getattr(self.model.config, "max_position_embeddings", None)
-        self.max_output_tokens = positions - 2 if isinstance(positions, int) and positions > 2 else 1024
+        self.max_output_tokens = model_output_limit(self.model.config)
         self.max_input_tokens = max(8, limit - PROMPT_MARGIN)
         self._lock = threading.Lock()
 
@@ -109,24 +94,18 @@ class TransformersEngine:
 
     def generation_kwargs(self, job: Job, longest_source: int) -> dict[str, Any]:
         """Decoding settings shared with the CTranslate2 engine's mapping (see tests on parity)."""
-        kwargs: dict[str, Any] = {"do_sample": False, "num_beams": 1}
-        kwargs.update({k: job.generation[k] for k in _GENERATION_SETTINGS if k in job.generation})
-        if job.task == "translate":
-            wanted = translation_token_budget(longest_source, job)
-        else:
-            wanted = job.max_new_tokens
-        kwargs["max_new_tokens"] = min(wanted, self.max_output_tokens)
-        if job.min_new_tokens:
-            kwargs["min_new_tokens"] = min(job.min_new_tokens, kwargs["max_new_tokens"])
-        target = self.family.target_token(job.target, job.task)
-        if target:
-            kwargs["forced_bos_token_id"] = self.token_id(target)
-        return kwargs
+        return generation_kwargs(
+            job,
+            longest_source,
+            family=self.family,
+            max_output_tokens=self.max_output_tokens,
+            token_id=self.token_id,
+        )
 
     def _generate_batch(self, texts: list[str], lengths: list[int], job: Job) -> list[str]:
         torch = self._torch
         kwargs = self.generation_kwargs(job, max(lengths))
-        with self._lock:
+        with MODEL_ACCESS.read(), self._lock:
             source_code = self.family.source_code(job.source)
             if source_code is not None:
                 self.tokenizer.src_lang = source_code

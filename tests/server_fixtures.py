@@ -1,0 +1,126 @@
+"""A live server for the whole test session: the real app (Gradio page, client endpoints, JSON API)
+on 127.0.0.1 and a free port, run by uvicorn in a thread, on the tiny models.
+
+Register with `pytest_plugins = ["tests.server_fixtures"]` in a test module (tests/conftest.py is not
+ours to edit), so one server serves every module that asks for `live_server`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class LiveServer:
+    url: str
+    backend: object  # service.api.Backend
+
+    def api(self, path: str) -> str:
+        return self.url.rstrip("/") + path
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="session")
+def live_server(pipeline, tmp_path_factory) -> Iterator[LiveServer]:
+    # Once, before the app exists: per-test temp folders would break uploads (see NOTES.md).
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio-temp")))
+    import uvicorn
+
+    from service.api import Backend, create_app
+
+    backend = Backend(pipeline)
+    app = create_app(backend)
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    if not backend.wait_warm_up(timeout=120):
+        raise RuntimeError("model warm-up did not finish")
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}/", backend=backend)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+# -- documents of every supported format, for upload tests -----------------------------------------
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+#: Extension → the format `read_document` should report for it.
+FORMATS = {".txt": "text", ".md": "markdown", ".html": "html", ".docx": "docx", ".pdf": "pdf"}
+
+
+def example_text(name: str) -> str:
+    """One of the shipped example articles: `en-library`, `ko-night-bus`, `ja-heavy-snow`."""
+    with open(os.path.join(EXAMPLES, f"{name}.txt"), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def make_document(folder, extension: str, text: str | None = None, stem: str = "article"):
+    """Write `text` (first line = headline) as a file of the given type; returns its path.
+
+    PDFs use a core PDF font, which has no Hangul or kana, so the default text is English.
+    """
+    from pathlib import Path
+
+    text = text if text is not None else example_text("en-library")
+    headline, *rest = [line for line in text.splitlines() if line.strip()]
+    path = Path(folder) / f"{stem}{extension}"
+    if extension == ".txt":
+        path.write_text(text, encoding="utf-8")
+    elif extension == ".md":
+        path.write_text(f"# {headline}\n\n" + "\n\n".join(rest) + "\n", encoding="utf-8")
+    elif extension == ".html":
+        from html import escape
+
+        paragraphs = "".join(f"<p>{escape(line)}</p>\n" for line in rest)
+        path.write_text(
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>News</title></head><body>"
+            "<nav><a href='/'>Home</a> | <a href='/world'>World</a></nav>"
+            f"<article><h1>{escape(headline)}</h1>\n{paragraphs}</article>"
+            "<footer>Copyright 2026 Example News. All rights reserved.</footer></body></html>",
+            encoding="utf-8",
+        )
+    elif extension == ".docx":
+        import docx
+
+        document = docx.Document()
+        document.add_heading(headline, level=1)
+        for line in rest:
+            document.add_paragraph(line)
+        document.save(path)
+    elif extension == ".pdf":
+        from fpdf import FPDF
+
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=16)
+        pdf.multi_cell(0, 9, headline, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        for line in rest:
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+        pdf.output(str(path))
+    else:
+        raise ValueError(f"no writer for {extension}")
+    return path
