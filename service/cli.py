@@ -98,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     pipeline = Pipeline(models=args.models)
     options = {"length": args.length, "mode": args.mode, "source_language": args.source_language}
-    if len(args.inputs) > 1 or args.out:
+    if len(args.inputs) > 1 or args.out or Path(args.inputs[0]).is_dir():
         from .batch import run_batch_cli
 
         return run_batch_cli(pipeline, args.inputs, args.out, options, as_json=args.json)

@@ -25,6 +25,7 @@ from .engines import Engine, Job, engine_kind, load_engine
 from .errors import InputError, ServiceError
 from .limits import Limits
 from .modelsets import ROLES, ModelSet, load_model_set
+from .quality import check_output
 from .result import TARGETS, Result, Segment
 from .segment import join_sentences, split_paragraphs, split_sentences
 
@@ -221,6 +222,7 @@ class Pipeline:
                 "en": [join_sentences(p, "en") for p in english_paragraphs],
                 **{t: [join_sentences(p, t) for p in targets[t][1:]] for t in TARGETS},
             }
+        quality = _quality_flags(english_text, summary, translations, article, opts.length, language)
         return Result(
             source_language=language,
             language_probability=detection.probability,
@@ -234,6 +236,7 @@ class Pipeline:
             timings=timer.timings,
             summary_chunks=chunks,
             article=article,
+            quality=quality,
             warnings=[self.model_set.licence_warning] if self.model_set.licence_warning else [],
         )
 
@@ -340,6 +343,39 @@ class Pipeline:
             sentences = [s for p in partials for s in split_sentences(p, "en")]
             chunks = pack(sentences, engine.count_tokens, limit)
         return combined, first_pass
+
+
+def _quality_flags(
+    english_text: str,
+    summary: str,
+    translations: dict[str, str],
+    article: dict[str, list[str]] | None,
+    length: str,
+    language: str,
+) -> list[dict[str, str]]:
+    """Outputs that look broken (loops, empty, wrong script, implausible length), for users to see."""
+    checks = [(english_text, summary, "en", "summarise", "summary", "en")]
+    checks += [(summary, translations[t], t, "translate", f"translations.{t}", "en") for t in TARGETS]
+    if article:
+        for lang in ("en", *TARGETS):
+            if lang == language:
+                continue  # the article's own text, not model output
+            source_lang = language if lang == "en" else "en"
+            for i, (src, out) in enumerate(zip(article[source_lang], article[lang], strict=True)):
+                checks.append((src, out, lang, "translate", f"article.{lang}[{i}]", source_lang))
+    flags = []
+    for source, output, target, task, field, source_lang in checks:
+        found = check_output(
+            source,
+            output,
+            target_language=target,
+            task=task,
+            field=field,
+            source_language=source_lang,
+            requested_length=length if task == "summarise" else None,
+        )
+        flags += [f.to_dict() for f in found]
+    return flags
 
 
 def _segments(english: list[list[str]], targets: dict[str, list[list[str]]]) -> list[Segment]:

@@ -1,0 +1,147 @@
+"""Many files in, one result per file out; a failed file never stops the others.
+
+Used by the CLI (`python -m service run A B C --out DIR`, or a folder) and by the web app's batch
+upload. Every file ends up either with a result or with the reason it failed, and the whole batch
+can be downloaded together: `results.jsonl` (one JSON object per file, failures included) and
+`results.zip` (one Markdown file per article).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import read_document
+from .errors import ModelSetError, ModelUnavailable, ServiceError
+from .limits import Limits
+from .pipeline import Pipeline
+from .result import Result
+
+EXIT_SOME_FAILED = 4
+
+
+@dataclass
+class BatchItem:
+    name: str
+    result: Result | None = None
+    error: str | None = None
+    error_code: str | None = None
+
+    def to_dict(self) -> dict:
+        if self.result is not None:
+            return {"file": self.name, "ok": True, "result": self.result.to_dict()}
+        return {"file": self.name, "ok": False, "error": self.error_code, "message": self.error}
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given, folders expanded to the files inside them (sorted, hidden files skipped)."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts)
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def run_batch(
+    pipeline: Pipeline,
+    files: Sequence[tuple[str, str | os.PathLike | bytes]],
+    options: dict[str, str],
+    limits: Limits | None = None,
+    on_done: Callable[[BatchItem], None] | None = None,
+) -> list[BatchItem]:
+    """Process `(name, path-or-bytes)` pairs in order; input errors are recorded per file.
+
+    A model that cannot be loaded or a broken model set fails every file the same way, so it stops
+    the batch with that one clear error instead of repeating it per file.
+    """
+    limits = limits or pipeline.limits
+    limits.check("max_batch_files", len(files), "The number of files in the batch")
+    items = []
+    for name, source in files:
+        item = BatchItem(name=name)
+        try:
+            document = read_document(source, name=name, limits=limits)
+            item.result = pipeline.run(document.text, **options)
+        except (ModelUnavailable, ModelSetError):
+            raise
+        except ServiceError as exc:
+            item.error, item.error_code = str(exc), exc.code
+        except OSError as exc:
+            item.error, item.error_code = f"Cannot read '{name}': {exc.strerror or exc}", "unreadable"
+        items.append(item)
+        if on_done:
+            on_done(item)
+    return items
+
+
+def write_jsonl(items: Sequence[BatchItem], path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for item in items:
+            f.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+    return path
+
+
+def write_markdown_zip(items: Sequence[BatchItem], path: Path) -> Path:
+    used: set[str] = set()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in items:
+            stem = Path(item.name).stem or "article"
+            name, n = f"{stem}.md", 1
+            while name in used:
+                n += 1
+                name = f"{stem}-{n}.md"
+            used.add(name)
+            if item.result is not None:
+                archive.writestr(name, item.result.to_markdown())
+        failures = [f"- {i.name}: {i.error}" for i in items if i.result is None]
+        if failures:
+            archive.writestr("FAILED.md", "# Files that could not be processed\n\n" + "\n".join(failures) + "\n")
+    return path
+
+
+def write_outputs(items: Sequence[BatchItem], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_jsonl(items, out_dir / "results.jsonl"), write_markdown_zip(items, out_dir / "results.zip")
+
+
+def run_batch_cli(
+    pipeline: Pipeline, inputs: Sequence[str], out_dir: Path | None, options: dict[str, str], as_json: bool
+) -> int:
+    from tqdm import tqdm
+
+    files = expand_inputs(inputs)
+    bar = tqdm(total=len(files), unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+    def done(item: BatchItem) -> None:
+        bar.set_postfix_str(Path(item.name).name[:30])
+        bar.update()
+
+    try:
+        items = run_batch(pipeline, [(str(p), p) for p in files], options, on_done=done)
+    finally:
+        bar.close()
+    if out_dir is not None:
+        jsonl, archive = write_outputs(items, out_dir)
+        print(f"Wrote {jsonl} and {archive}", file=sys.stderr)
+    if as_json:
+        for item in items:
+            print(json.dumps(item.to_dict(), ensure_ascii=False))
+    ok = [i for i in items if i.result is not None]
+    failed = [i for i in items if i.result is None]
+    if not as_json:
+        for item in ok:
+            print(f"ok      {item.name}: {item.result.source_language}, {len(item.result.segments)} segment(s)")
+        for item in failed:
+            print(f"FAILED  {item.name}: {item.error}")
+    print(f"{len(ok)} succeeded, {len(failed)} failed", file=sys.stderr)
+    return EXIT_SOME_FAILED if failed else 0
