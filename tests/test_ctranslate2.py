@@ -27,12 +27,12 @@ import pytest
 
 pytest.importorskip("ctranslate2")
 
-from service.engines import ctranslate2_engine as ct2mod  # noqa: E402
-from service.engines.base import Job  # noqa: E402
-from service.errors import ModelUnavailable  # noqa: E402
-from service.modelsets import ModelSpec  # noqa: E402
+from service.engines import ctranslate2_engine as ct2mod
+from service.engines.base import Job
+from service.errors import ModelUnavailable
+from service.modelsets import ModelSpec
 
-from .conftest import ARTICLE_EN, ARTICLE_KO  # noqa: E402
+from .conftest import ARTICLE_EN, ARTICLE_KO
 
 FAMILIES = ("marian", "t5", "bart", "m2m100", "nllb")
 SENTENCES = [
@@ -97,9 +97,7 @@ def _engine(path: Path, kind: str, compute_type: str | None = None):
         from service.engines.transformers_engine import TransformersEngine
 
         spec = ModelSpec("en-ko", kind, str(path), compute_type=compute_type)
-        _ENGINES[key] = (
-            TransformersEngine(spec) if kind == "transformers" else ct2mod.CTranslate2Engine(spec)
-        )
+        _ENGINES[key] = TransformersEngine(spec) if kind == "transformers" else ct2mod.CTranslate2Engine(spec)
     return _ENGINES[key]
 
 

@@ -87,9 +87,9 @@ def test_missing_local_model_folder_is_a_clear_model_error(tmp_path, tiny_models
     assert "summarise" in str(info.value) and "gone" in str(info.value)
 
 
-def test_hub_model_offline_says_how_to_fetch(tmp_path, tiny_models):
+def test_hub_model_offline_says_how_to_fetch(tiny_dir, tiny_models):
     text = tiny_models.read_text().replace('model = "./marian"', 'model = "no-such-org/no-such-model"')
-    pipeline = Pipeline(models=write(tmp_path, text))
+    pipeline = Pipeline(models=write(tiny_dir, text, "models-hub.toml"))
     with pytest.raises(ModelUnavailable) as info:
         pipeline.run(ARTICLE_EN)
     message = str(info.value)

@@ -32,7 +32,6 @@ tokenizer truncation at the model's     max_input_length=0 (CT2 would otherwise 
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import json
 import os
@@ -164,7 +163,9 @@ def _is_complete(folder: Path) -> bool:
     return (folder / "model.bin").is_file() and (folder / "config.json").is_file()
 
 
-def convert_model(source: ModelSource, quantization: str, report: Callable[[str], None] | None = None) -> Path:
+def convert_model(
+    source: ModelSource, quantization: str, report: Callable[[str], None] | None = None
+) -> Path:
     """The CTranslate2 conversion of `source`, converted now only if it is not cached yet.
 
     The conversion is written into a temporary folder beside its final place and renamed when
@@ -334,7 +335,9 @@ class CTranslate2Engine:
         self.tokenizer = load_or_explain(
             spec, lambda: AutoTokenizer.from_pretrained(source.path, trust_remote_code=False)
         )
-        config = load_or_explain(spec, lambda: AutoConfig.from_pretrained(source.path, trust_remote_code=False))
+        config = load_or_explain(
+            spec, lambda: AutoConfig.from_pretrained(source.path, trust_remote_code=False)
+        )
         self.config = config
         self.model_generation_config = load_or_explain(spec, lambda: load_generation_config(source.path))
         self.intra_threads, self.inter_threads = thread_counts()
@@ -344,7 +347,9 @@ class CTranslate2Engine:
         self._target_ids = self._read_target_vocabulary()
         vocab = self.tokenizer.get_vocab()
         self._vocab = vocab
-        self.family: Family = resolve_family(getattr(config, "model_type", ""), vocab.__contains__, spec.family)
+        self.family: Family = resolve_family(
+            getattr(config, "model_type", ""), vocab.__contains__, spec.family
+        )
         limit = model_input_limit(config, self.tokenizer, spec.generation.get("max_input_tokens"))
         self._model_limit = limit
         self.max_output_tokens = model_output_limit(config)
@@ -500,7 +505,9 @@ class CTranslate2Engine:
         unk = self.tokenizer.unk_token_id or 0
         with self._lock:
             decoded = [
-                self.tokenizer.decode([self._target_ids.get(t, unk) for t in tokens], skip_special_tokens=True)
+                self.tokenizer.decode(
+                    [self._target_ids.get(t, unk) for t in tokens], skip_special_tokens=True
+                )
                 for tokens in hypotheses
             ]
         return [" ".join(text.split()) for text in decoded]

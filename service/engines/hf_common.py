@@ -57,10 +57,7 @@ def generation_kwargs(
     """
     kwargs: dict[str, Any] = {"do_sample": False, "num_beams": 1}
     kwargs.update({k: job.generation[k] for k in GENERATION_SETTINGS if k in job.generation})
-    if job.task == "translate":
-        wanted = translation_token_budget(longest_source, job)
-    else:
-        wanted = job.max_new_tokens
+    wanted = translation_token_budget(longest_source, job) if job.task == "translate" else job.max_new_tokens
     kwargs["max_new_tokens"] = min(wanted, max_output_tokens)
     if job.min_new_tokens:
         kwargs["min_new_tokens"] = min(job.min_new_tokens, kwargs["max_new_tokens"])
