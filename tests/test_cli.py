@@ -7,10 +7,13 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from .conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
+
+DATA = Path(__file__).resolve().parents[1] / "evaluation" / "data"
 
 
 def cli(*args, env_models=None, stdin=None, timeout=300):
@@ -97,7 +100,9 @@ def test_batch_folder_lists_failures_and_writes_downloads(tmp_path, tiny_extract
     (folder / "b.txt").write_bytes(ARTICLE_KO.encode("cp949"))
     (folder / "c.txt").write_bytes(bytes(range(256)) * 20)
     (folder / "d.md").write_text("", encoding="utf-8")
-    (folder / "e.txt").write_text("Die Regierung hat am Montag eine neue Politik angekündigt.", encoding="utf-8")
+    (folder / "e.txt").write_text(
+        "Die Regierung hat am Montag eine neue Politik angekündigt.", encoding="utf-8"
+    )
     out = tmp_path / "out"
     proc = cli("run", folder, "--out", out, env_models=tiny_extractive)
     assert proc.returncode == 4, proc.stderr
@@ -106,7 +111,11 @@ def test_batch_folder_lists_failures_and_writes_downloads(tmp_path, tiny_extract
     assert len(failed) == 3 and all(": " in line for line in failed)
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["ok"] for r in records] == [True, True, False, False, False]
-    assert {r["error"] for r in records if not r["ok"]} == {"bad_document", "empty_input", "unsupported_language"}
+    assert {r["error"] for r in records if not r["ok"]} == {
+        "bad_document",
+        "empty_input",
+        "unsupported_language",
+    }
     with zipfile.ZipFile(out / "results.zip") as archive:
         assert sorted(archive.namelist()) == ["FAILED.md", "a.md", "b.md"]
 
@@ -123,3 +132,43 @@ def test_usage_errors(args):
     proc = cli(*args)
     assert proc.returncode == 2
     assert "usage:" in proc.stderr
+
+
+def test_evaluate_prints_a_table_and_json(tiny_models, capsys):
+    """In-process (no subprocess start-up): the harness on the tiny set and the shipped smoke data."""
+    from service.cli import main
+
+    assert (
+        main(
+            [
+                "evaluate",
+                "--models",
+                str(tiny_models),
+                "--data",
+                str(DATA / "ja-en.jsonl"),
+                "--limit",
+                "3",
+            ]
+        )
+        == 0
+    )
+    table = capsys.readouterr().out
+    assert "BLEU" in table and "chrF" in table and "13a" in table
+    assert (
+        main(
+            [
+                "evaluate",
+                "--models",
+                str(tiny_models),
+                "--data",
+                str(DATA / "summarise-en.jsonl"),
+                "--limit",
+                "2",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["task"] == "summarise" and report["n_items"] == 2
+    assert {"rouge1", "rouge2", "rougeL"} <= set(report["scores"])

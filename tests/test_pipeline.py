@@ -20,7 +20,7 @@ RESULT_KEYS = {"source_language", "summary", "translations", "segments", "models
 
 
 def structure_ok(data: dict) -> None:
-    assert RESULT_KEYS <= set(data)
+    assert set(data) >= RESULT_KEYS
     assert set(data["translations"]) == {"ko", "ja"}
     assert data["summary"].strip()
     assert all(isinstance(v, float) and v >= 0 for v in data["timings"].values())
