@@ -58,6 +58,9 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "--task", choices=["en-ko", "en-ja", "ko-en", "ja-en", "summarise"], help="(default: from file)"
     )
     p.add_argument("--limit", type=int, help="evaluate only the first N items")
+    p.add_argument(
+        "--length", choices=list(LENGTHS), default="medium", help="summary length (summarise task)"
+    )
     p.add_argument("--json", action="store_true")
 
 
