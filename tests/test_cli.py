@@ -138,37 +138,12 @@ def test_evaluate_prints_a_table_and_json(tiny_models, capsys):
     """In-process (no subprocess start-up): the harness on the tiny set and the shipped smoke data."""
     from service.cli import main
 
-    assert (
-        main(
-            [
-                "evaluate",
-                "--models",
-                str(tiny_models),
-                "--data",
-                str(DATA / "ja-en.jsonl"),
-                "--limit",
-                "3",
-            ]
-        )
-        == 0
-    )
-    table = capsys.readouterr().out
+    def evaluate(data: str, *extra: str) -> str:
+        assert main(["evaluate", "--models", str(tiny_models), "--data", str(DATA / data), *extra]) == 0
+        return capsys.readouterr().out
+
+    table = evaluate("ja-en.jsonl", "--limit", "3")
     assert "BLEU" in table and "chrF" in table and "13a" in table
-    assert (
-        main(
-            [
-                "evaluate",
-                "--models",
-                str(tiny_models),
-                "--data",
-                str(DATA / "summarise-en.jsonl"),
-                "--limit",
-                "2",
-                "--json",
-            ]
-        )
-        == 0
-    )
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(evaluate("summarise-en.jsonl", "--limit", "2", "--json"))
     assert report["task"] == "summarise" and report["n_items"] == 2
     assert {"rouge1", "rouge2", "rougeL"} <= set(report["scores"])

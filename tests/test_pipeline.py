@@ -7,6 +7,8 @@ languages detected, sentence alignment, paragraph counts, determinism, no trunca
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -17,6 +19,23 @@ from service.segment import split_paragraphs, split_sentences
 from .conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
 
 RESULT_KEYS = {"source_language", "summary", "translations", "segments", "models", "timings"}
+
+
+@contextmanager
+def recording_inputs(engine) -> Iterator[list[str]]:
+    """Record every text the engine is asked to generate from, while still generating."""
+    seen: list[str] = []
+    original = engine.generate
+
+    def spy(texts, job):
+        seen.extend(texts)
+        return original(texts, job)
+
+    engine.generate = spy
+    try:
+        yield seen
+    finally:
+        del engine.generate
 
 
 def structure_ok(data: dict) -> None:
@@ -140,18 +159,8 @@ def test_sentence_longer_than_the_window_is_translated_whole(tiny_greedy):
     assert len(run_on) >= 5000
     engine = pipeline.engine("en-ko")
     assert engine.count_tokens([run_on])[0] > engine.max_input_tokens
-    seen: list[str] = []
-    original = engine.generate
-
-    def spy(texts, job):
-        seen.extend(texts)
-        return original(texts, job)
-
-    engine.generate = spy
-    try:
+    with recording_inputs(engine) as seen:
         [translation] = pipeline.translate([run_on], "en", "ko")
-    finally:
-        del engine.generate
     assert translation.strip()
     assert len(seen) > 1
     assert max(engine.count_tokens(seen)) <= engine.max_input_tokens
@@ -236,19 +245,9 @@ def test_progress_names_each_stage(pipeline):
 def test_repeated_sentences_are_translated_once(tiny_models):
     pipeline = Pipeline(models=tiny_models)
     engine = pipeline.engine("en-ko")
-    calls: list[str] = []
-    original = engine.generate
-
-    def spy(texts, job):
-        calls.extend(texts)
-        return original(texts, job)
-
-    engine.generate = spy
-    try:
+    with recording_inputs(engine) as calls:
         first = pipeline.translate(["Stocks rose. Stocks rose.", "Stocks rose."], "en", "ko")
         second = pipeline.translate(["Stocks rose."], "en", "ko")
-    finally:
-        del engine.generate
     assert calls == ["Stocks rose."]
     assert first[1] == second[0]
 
