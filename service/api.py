@@ -4,29 +4,38 @@ One process serves everything from one `Backend` (one `Pipeline`, so models load
 
 - `POST /api/v1/process`: one request, JSON in and JSON out (`Result.to_dict()`), for curl and scripts;
 - `GET /api/v1/health`: whether the server is up and which models are loaded or missing;
-- `/` : the Gradio page, and its client endpoints (`/process`, `/summarise`, `/translate`, `/detect`)
-  that `gradio_client.Client` calls through Gradio's queue.
+- `/` : the Gradio page, and its client endpoints (`/process`, `/batch`, `/summarise`, `/translate`,
+  `/detect`) that `gradio_client.Client` calls through Gradio's queue.
 
 Models are warmed in a background thread when the app starts, so the page answers at once; a model
 that cannot be loaded does not stop the app: every request that needs it gets the `ModelUnavailable`
 message (HTTP 503 here, an error toast on the page) naming the model and the command that fetches it.
 Requests choose the text and the options, never the models.
+
+Load: at most `concurrency` articles are processed at once (page, client endpoints and JSON API
+together); Gradio's queue holds up to `queue_size` more and refuses the rest ("queue full"), and the
+JSON API admits up to `concurrency + queue_size` requests and answers 503 "server busy" beyond that.
+Access control (login, API token, rate limit) is `service.access`, off unless configured.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from .access import Access, AccessError, TooManyRequests, Unauthorized
+from .batch import BatchItem
+from .batch import run_batch as _run_batch
 from .errors import (
     EmptyInput,
     InputError,
@@ -47,6 +56,7 @@ API_PREFIX = "/api/v1"
 #: Fields a JSON request may set. Anything else (a model id, say) is refused, not ignored.
 REQUEST_FIELDS = ("text", "source_language", "length", "mode")
 #: HTTP status for each error kind; anything not listed is a 400 (the input's fault).
+#: (Access errors carry their own: 401, 403 or 429.)
 STATUS_BY_ERROR: dict[type[ServiceError], int] = {
     InputTooLarge: 413,
     UnsupportedLanguage: 422,
@@ -89,6 +99,7 @@ class Backend:
         concurrency: int | None = None,
         queue_size: int | None = None,
         max_body_bytes: int | None = None,
+        access: Access | None = None,
     ):
         self.config_error: ServiceError | None = None
         if pipeline is None:
@@ -106,7 +117,12 @@ class Backend:
         self.max_body_bytes = max_body_bytes or _env_int(
             "SERVICE_MAX_BODY_BYTES", default_max_body_bytes(self.limits)
         )
+        #: Login, API token and rate limit (`service.access`); read from the environment by default.
+        self.access = access if access is not None else Access.from_env()
         self._slots = threading.BoundedSemaphore(self.concurrency)
+        # JSON API requests admitted (running or waiting for a slot); beyond the limit: 503 busy.
+        self._admitted = 0
+        self._admit_lock = threading.Lock()
         self._status: dict[str, str | None] = {}
         self._status_lock = threading.Lock()
         self._warm_thread: threading.Thread | None = None
@@ -171,6 +187,45 @@ class Backend:
             result = self.loaded_pipeline().run(text, progress=progress, **options)
         self._mark_loaded(result.models)
         return result
+
+    def run_batch(
+        self,
+        files: Sequence[tuple[str, str | os.PathLike | bytes]],
+        *,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        on_done: Callable[[BatchItem], None] | None = None,
+    ) -> list[BatchItem]:
+        """Many `(name, path-or-bytes)` files, one `BatchItem` each (`service.batch.run_batch`).
+
+        A file that fails is recorded with its reason and the rest go on; only a missing model or a
+        broken model set stops the batch. The batch holds one processing slot while it runs."""
+        if not files:
+            raise EmptyInput("No files to process: upload one or more (.txt, .md, .html, .pdf, .docx).")
+        self.limits.check("max_batch_files", len(files), "The number of files in the batch")
+        options = PipelineOptions(source_language=source_language, length=length, mode=mode).validated()
+        with self._slots:
+            items = _run_batch(
+                self.loaded_pipeline(), files, vars(options), limits=self.limits, on_done=on_done
+            )
+        for item in items:
+            if item.result is not None:
+                self._mark_loaded(item.result.models)
+        return items
+
+    def admit(self) -> bool:
+        """Count one JSON request in (True), or refuse it (False) when `concurrency + queue_size`
+        are already running or waiting. Pair every True with `release()`."""
+        with self._admit_lock:
+            if self._admitted >= self.concurrency + self.queue_size:
+                return False
+            self._admitted += 1
+            return True
+
+    def release(self) -> None:
+        with self._admit_lock:
+            self._admitted -= 1
 
     def _mark_loaded(self, roles: Iterable[str]) -> None:
         """A model missing at warm-up may load later (the network came back): record it."""
@@ -293,8 +348,25 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def error_response(exc: ServiceError) -> JSONResponse:
-    status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
-    return _error(status, exc.code, str(exc))
+    if isinstance(exc, AccessError):
+        status = exc.status
+    else:
+        status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
+    response = _error(status, exc.code, str(exc))
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+#: Seconds a client refused as busy is told to wait before trying again.
+BUSY_RETRY_AFTER_S = 5
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address (behind a proxy, uvicorn's proxy_headers put the real one here)."""
+    return request.client.host if request.client else "unknown"
 
 
 #: A body declared too large is still read (and dropped) up to this many bytes, so that a client
@@ -355,6 +427,27 @@ def parse_request(body: bytes) -> dict[str, str]:
 @router.post("/process")
 async def process(request: Request) -> JSONResponse:
     backend: Backend = request.app.state.backend
+    try:
+        backend.access.check_token(request.headers.get("authorization"))
+        backend.access.check_rate(client_address(request))
+    except AccessError as exc:
+        return error_response(exc)
+    if not backend.admit():
+        response = _error(
+            503,
+            "busy",
+            f"Server busy: {backend.concurrency + backend.queue_size} requests are already running or "
+            f"waiting. Try again in {BUSY_RETRY_AFTER_S} s.",
+        )
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
+    try:
+        return await _process(request, backend)
+    finally:
+        backend.release()
+
+
+async def _process(request: Request, backend: Backend) -> JSONResponse:
     body = await _read_body(request, backend.max_body_bytes)
     if body is None:
         return _error(
@@ -384,18 +477,39 @@ def health(request: Request) -> JSONResponse:
 # -- the whole application ----------------------------------------------------------------------------
 
 
+async def _sweep_uploads_forever() -> None:
+    """Every `CACHE_SWEEP_S`, remove what Gradio leaves behind per upload (see `sweep_upload_leftovers`)."""
+    from .ui import CACHE_SWEEP_S, sweep_upload_leftovers
+
+    while True:
+        await asyncio.sleep(CACHE_SWEEP_S)
+        try:
+            removed = await run_in_threadpool(sweep_upload_leftovers)
+        except Exception:  # housekeeping must never take the server down
+            log.exception("Sweeping Gradio's upload folder failed")
+            continue
+        if removed:
+            log.info("Removed %d empty temporary file(s) left by uploads", removed)
+
+
 def create_app(backend: Backend | None = None, *, ui: bool = True, warm_up: bool = True) -> FastAPI:
     """FastAPI app with the JSON API and (unless `ui=False`) the Gradio page mounted at `/`.
 
     Run it with uvicorn (`python app.py`, or `uvicorn --factory service.api:create_app`).
     """
     backend = backend or Backend()
+    log.info("%s", backend.access.describe())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm_up:
             backend.start_warm_up()
-        yield
+        sweeper = asyncio.create_task(_sweep_uploads_forever()) if ui else None
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
 
     app = FastAPI(
         title="News summary and translation",
@@ -412,10 +526,13 @@ def create_app(backend: Backend | None = None, *, ui: bool = True, warm_up: bool
         from .ui import CSS, THEME, build_demo
 
         demo = build_demo(backend)
+        access = backend.access
         app = gr.mount_gradio_app(
             app,
             demo,
             path="/",
+            auth=list(access.users) if access.login_required else None,
+            auth_message="Log in to use the news summary service." if access.login_required else None,
             max_file_size=backend.limits.max_file_bytes,
             show_error=False,
             ssr_mode=False,

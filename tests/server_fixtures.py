@@ -1,5 +1,7 @@
-"""A live server for the whole test session: the real app (Gradio page, client endpoints, JSON API)
-on 127.0.0.1 and a free port, run by uvicorn in a thread, on the tiny models.
+"""Live servers for the test session: the real app (Gradio page, client endpoints, JSON API) on
+127.0.0.1 and a free port, run by uvicorn in a thread: `live_server` (tiny models),
+`live_server_extractive` (tiny translators, extractive summaries: fastest), or `serve(backend)` for a
+server of a test's own (access control on, a small queue, ...).
 
 Register with `pytest_plugins = ["tests.server_fixtures"]` in a test module (tests/conftest.py is not
 ours to edit), so one server serves every module that asks for `live_server`.
@@ -12,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -33,34 +36,73 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-@pytest.fixture(scope="session")
-def live_server(pipeline, tmp_path_factory) -> Iterator[LiveServer]:
-    # Once, before the app exists: per-test temp folders would break uploads (see NOTES.md).
+def free_port() -> int:
+    """A port free on 127.0.0.1 right now (for a server started in another process)."""
+    with _free_socket() as sock:
+        return sock.getsockname()[1]
+
+
+def set_gradio_temp_dir(tmp_path_factory) -> None:
+    """Once, before any app exists: per-test temp folders would break uploads (see NOTES.md)."""
     os.environ.setdefault("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio-temp")))
+
+
+@contextmanager
+def serve(backend, *, ui: bool = True, warm_up_timeout: float = 120) -> Iterator[LiveServer]:
+    """Run `create_app(backend)` with uvicorn in a thread on 127.0.0.1 and a free port, until exit."""
     import uvicorn
 
-    from service.api import Backend, create_app
+    from service.api import create_app
 
-    backend = Backend(pipeline)
-    app = create_app(backend)
+    app = create_app(backend, ui=ui)
     sock = _free_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    if not backend.wait_warm_up(timeout=120):
-        raise RuntimeError("model warm-up did not finish")
     try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the live server did not start")
+            time.sleep(0.05)
+        if not backend.wait_warm_up(timeout=warm_up_timeout):
+            raise RuntimeError("model warm-up did not finish")
         yield LiveServer(url=f"http://127.0.0.1:{port}/", backend=backend)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(pipeline, tmp_path_factory) -> Iterator[LiveServer]:
+    """The app on the tiny model set, access control off."""
+    set_gradio_temp_dir(tmp_path_factory)
+    from service.access import Access
+    from service.api import Backend
+
+    with serve(Backend(pipeline, access=Access())) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pipeline_extractive(tiny_extractive):
+    """The tiny set with the extractive summariser: the fastest full pipeline, for many calls."""
+    from service import Pipeline
+
+    return Pipeline(models=tiny_extractive)
+
+
+@pytest.fixture(scope="session")
+def live_server_extractive(pipeline_extractive, tmp_path_factory) -> Iterator[LiveServer]:
+    """The app on `pipeline_extractive`, access control off."""
+    set_gradio_temp_dir(tmp_path_factory)
+    from service.access import Access
+    from service.api import Backend
+
+    with serve(Backend(pipeline_extractive, access=Access())) as server:
+        yield server
 
 
 # -- documents of every supported format, for upload tests -----------------------------------------

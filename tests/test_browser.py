@@ -1,7 +1,7 @@
 """The page in a real Chromium (Debian's /usr/bin/chromium through Playwright), on the live server.
 
-Never `playwright install`: the system Chromium is used with the flags from NOTES.md. Leaves a
-screenshot of a finished page in artifacts/page.png.
+Never `playwright install`: the system Chromium is used with the flags from NOTES.md. Leaves
+screenshots of a finished page in artifacts/page.png (one article) and artifacts/batch.png (a batch).
 """
 
 from __future__ import annotations
@@ -139,3 +139,49 @@ def test_markup_in_the_input_is_shown_as_text_and_never_runs(page):
     assert 'onerror="window.__xss=2"' in aligned
     assert page.locator("#aligned img").count() == 0 and page.locator("#aligned script").count() == 0
     assert payload in output(page, "article-en")
+
+
+def test_batch_tab_lists_each_file_and_downloads_all(page, tmp_path):
+    import json
+    import zipfile
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    files = [
+        make_document(tmp_path, ".md", stem="library"),
+        empty,
+        make_document(tmp_path, ".docx", stem="tram"),
+    ]
+    page.get_by_role("tab", name="Several files").click()
+    page.locator("#batch-upload input[type=file]").set_input_files([str(p) for p in files])
+    # The list shows each name and its extension apart ("tram", ".docx"): wait for the last file.
+    page.wait_for_function(
+        "() => (document.querySelector('#batch-upload')?.innerText || '').includes('tram')",
+        timeout=TIMEOUT_MS,
+    )
+    page.locator("#batch-run").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#batch-summary textarea')?.value || '').length > 0",
+        timeout=TIMEOUT_MS,
+    )
+    assert output(page, "batch-summary") == "2 of 3 file(s) processed; 1 failed: empty.txt."
+    table = page.locator("#batch-results").inner_text()
+    assert "library.md" in table and "tram.docx" in table and "failed (empty_input)" in table
+    assert "the file is empty" in table
+    page.wait_for_timeout(300)  # let the progress overlay fade before the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "batch.png"), full_page=True)
+
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator("#batch-download-jsonl").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert [(r["file"], r["ok"]) for r in map(json.loads, lines)] == [
+        ("library.md", True),
+        ("empty.txt", False),
+        ("tram.docx", True),
+    ]
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator("#batch-download-zip").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert sorted(archive.namelist()) == ["FAILED.md", "library.md", "tram.md"]
+    assert not page.errors

@@ -50,9 +50,11 @@ def post_json(url: str, body: bytes | object, headers: dict[str, str] | None = N
 
 def test_endpoints_are_listed_with_named_parameters(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert {"/process", "/summarise", "/translate", "/detect"} <= set(endpoints)
+    assert {"/process", "/batch", "/summarise", "/translate", "/detect"} <= set(endpoints)
     params = {name: [p["parameter_name"] for p in ep["parameters"]] for name, ep in endpoints.items()}
     assert params["/process"] == ["text", "file", "source_language", "length", "mode"]
+    assert params["/batch"] == ["files", "source_language", "length", "mode"]
+    assert [r["label"] for r in endpoints["/batch"]["returns"]] == ["results"]
     assert params["/translate"] == ["text", "target", "source"]
     assert [r["label"] for r in endpoints["/process"]["returns"]] == [
         "summary",
@@ -96,6 +98,37 @@ def test_upload_of_an_unsupported_type_is_refused(client, tmp_path):
     path.write_bytes(b"MZ\x90\x00" + b"\x00" * 64)
     with pytest.raises(AppError):
         client.predict("", handle_file(str(path)), api_name="/process")
+
+
+def test_batch_of_good_and_bad_files(client, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    files = [
+        make_document(tmp_path, ".pdf", stem="library"),
+        empty,
+        make_document(tmp_path, ".html", example_text("ja-heavy-snow"), stem="snow"),
+        scan,
+    ]
+    records = client.predict(
+        [handle_file(str(p)) for p in files], "auto", "short", "summary", api_name="/batch"
+    )
+    assert [r["file"] for r in records] == ["library.pdf", "empty.txt", "snow.html", "scan.pdf"]
+    assert [r["ok"] for r in records] == [True, False, True, False]
+    assert records[0]["result"]["source_language"] == "en" and records[0]["result"]["summary"].strip()
+    assert (
+        records[2]["result"]["source_language"] == "ja" and records[2]["result"]["translations"]["ko"].strip()
+    )
+    assert (records[1]["error"], records[3]["error"]) == ("empty_input", "bad_document")
+    assert "empty.txt" in records[1]["message"] and "scan.pdf" in records[3]["message"]
+
+
+def test_batch_refuses_a_file_type_it_does_not_read(client, tmp_path):
+    tool = tmp_path / "tool.exe"
+    tool.write_bytes(b"MZ\x90\x00" + b"\x00" * 64)
+    with pytest.raises(AppError, match=r"Invalid file type.*\.docx"):
+        client.predict([handle_file(str(tool))], api_name="/batch")
 
 
 def test_summarise_translate_detect(client):

@@ -221,3 +221,140 @@ def test_downloads_keep_only_recent_results(tmp_path, pipeline):
     paths = [downloads.write(result, result.to_dict()) for _ in range(4)]
     assert sum(1 for p in tmp_path.iterdir()) == 2
     assert all(Path(p).read_text(encoding="utf-8") for p in paths[-1])
+
+
+# -- batches ---------------------------------------------------------------------------------------------
+
+
+def batch_files(folder: Path) -> list[Path]:
+    """Two good articles and three that fail for different reasons, in this order."""
+    empty = folder / "empty.txt"
+    empty.write_bytes(b"")
+    broken = folder / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    german = folder / "german.md"
+    german.write_text(GERMAN, encoding="utf-8")
+    return [
+        make_document(folder, ".docx", stem="tram"),
+        empty,
+        make_document(folder, ".txt", example_text("ko-night-bus"), stem="bus"),
+        broken,
+        german,
+    ]
+
+
+def test_batch_page_lists_every_file_and_offers_both_downloads(handlers, tmp_path):
+    import zipfile
+
+    files = batch_files(tmp_path)
+    calls: list[tuple[float, str | None]] = []
+
+    def progress(fraction, desc=None, **_):
+        calls.append((fraction, desc))
+
+    rows, summary, jsonl_btn, zip_btn = handlers.batch_page(
+        [str(p) for p in files], "auto", "short", "summary", progress=progress
+    )
+    assert [row[0] for row in rows] == ["tram.docx", "empty.txt", "bus.txt", "broken.pdf", "german.md"]
+    assert all(len(row) == 4 and all(isinstance(cell, str) for cell in row) for row in rows)
+    assert [row[1] for row in rows] == [
+        "ok",
+        "failed (empty_input)",
+        "ok",
+        "failed (bad_document)",
+        "failed (unsupported_language)",
+    ]
+    assert [row[2] for row in rows] == ["en", "", "ko", "", ""]
+    assert rows[0][3].strip() and rows[2][3].strip()  # the summaries
+    assert "empty.txt" in rows[1][3] and "empty" in rows[1][3]  # the reasons
+    assert "broken.pdf" in rows[3][3] and "Unsupported language" in rows[4][3]
+    assert summary == "2 of 5 file(s) processed; 3 failed: empty.txt, broken.pdf, german.md."
+    # Progress: one step per file, ending at 1.0.
+    fractions = [fraction for fraction, _ in calls]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(calls) == len(files) + 1
+    assert calls[-1][1].startswith("5 of 5 files done")
+
+    records = [json.loads(line) for line in Path(jsonl_btn["value"]).read_text(encoding="utf-8").splitlines()]
+    assert [(r["file"], r["ok"]) for r in records] == [(row[0], row[1] == "ok") for row in rows]
+    assert records[0]["result"]["source_language"] == "en" and records[2]["result"]["source_language"] == "ko"
+    assert [r["error"] for r in records if not r["ok"]] == [
+        "empty_input",
+        "bad_document",
+        "unsupported_language",
+    ]
+    assert all(r["message"] for r in records if not r["ok"])
+    with zipfile.ZipFile(zip_btn["value"]) as archive:
+        assert sorted(archive.namelist()) == ["FAILED.md", "bus.md", "tram.md"]
+        failed = archive.read("FAILED.md").decode("utf-8")
+        assert all(name in failed for name in ("empty.txt", "broken.pdf", "german.md"))
+        assert archive.read("bus.md").decode("utf-8").startswith("# Summary and translations")
+
+
+def test_batch_endpoint_returns_one_record_per_file(handlers, tmp_path):
+    files = batch_files(tmp_path)
+    records = handlers.batch([str(p) for p in files], "auto", "short", "article")
+    assert [r["file"] for r in records] == [p.name for p in files]
+    assert [r["ok"] for r in records] == [True, False, True, False, False]
+    assert records[2]["result"]["mode"] == "article" and records[2]["result"]["article"]["ko"]
+    json.dumps(records)
+
+
+@pytest.mark.parametrize(
+    ("files", "options", "match"),
+    [
+        ([], ("auto", "short", "summary"), "No files"),
+        (None, ("auto", "short", "summary"), "No files"),
+        (["a.txt"] * 51, ("auto", "short", "summary"), "max_batch_files=50.*SERVICE_MAX_BATCH_FILES"),
+        (["a.txt"], ("auto", "huge", "summary"), "Unknown length"),
+    ],
+)
+def test_batch_refusals_are_gradio_errors(handlers, files, options, match):
+    with pytest.raises(gr.Error, match=match):
+        handlers.batch_page(files, *options)
+
+
+def test_batch_tab_has_a_typed_multi_file_upload(backend):
+    demo = build_demo(backend)
+    by_id = {c.elem_id: c for c in demo.blocks.values() if getattr(c, "elem_id", None)}
+    upload = by_id["batch-upload"]
+    assert isinstance(upload, gr.File) and upload.file_count == "multiple"
+    assert set(upload.file_types) == {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+    assert "50 files" in upload.label
+    table = by_id["batch-results"]
+    assert isinstance(table, gr.Dataframe) and table.datatype == "str"
+    assert isinstance(by_id["batch-download-jsonl"], gr.DownloadButton)
+    assert isinstance(by_id["batch-download-zip"], gr.DownloadButton)
+
+
+def test_rate_limit_applies_to_every_model_handler(pipeline):
+    from service.access import Access
+
+    backend = Backend(pipeline, access=Access.from_env({"SERVICE_RATE_LIMIT": "2/minute"}))
+    handlers = Handlers(backend)
+    assert handlers.detect("The council approved the plan on Tuesday.")[0] == "en"
+    assert handlers.translate("The council approved the plan.", "ko", "en").strip()
+    for call in (
+        lambda: handlers.detect("The council approved the plan on Tuesday."),
+        lambda: handlers.process("The council approved the plan on Tuesday.", None),
+        lambda: handlers.batch_page([], "auto", "short", "summary"),
+    ):
+        with pytest.raises(gr.Error, match=r"Too many requests: .* Try again in \d+ s\.") as caught:
+            call()
+        assert caught.value.title == "Too many requests"
+
+
+def test_empty_files_left_by_uploads_are_swept(tmp_path):
+    import os
+    import time
+
+    from service.ui import sweep_upload_leftovers
+
+    old = time.time() - 7200
+    for name, data in (("tmpold", b""), ("tmpnew", b""), ("tmpfull", b"x"), ("keep.txt", b"")):
+        (tmp_path / name).write_bytes(data)
+        if name != "tmpnew":
+            os.utime(tmp_path / name, (old, old))
+    (tmp_path / "tmpdir").mkdir()
+    assert sweep_upload_leftovers(tmp_path, age_s=3600) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt", "tmpdir", "tmpfull", "tmpnew"]
+    assert sweep_upload_leftovers(tmp_path / "missing") == 0
