@@ -45,7 +45,9 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             files += sorted(
-                p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts)
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.parts)
             )
         else:
             files.append(path)
@@ -105,7 +107,9 @@ def write_markdown_zip(items: Sequence[BatchItem], path: Path) -> Path:
                 archive.writestr(name, item.result.to_markdown())
         failures = [f"- {i.name}: {i.error}" for i in items if i.result is None]
         if failures:
-            archive.writestr("FAILED.md", "# Files that could not be processed\n\n" + "\n".join(failures) + "\n")
+            archive.writestr(
+                "FAILED.md", "# Files that could not be processed\n\n" + "\n".join(failures) + "\n"
+            )
     return path
 
 
@@ -140,7 +144,9 @@ def run_batch_cli(
     failed = [i for i in items if i.result is None]
     if not as_json:
         for item in ok:
-            print(f"ok      {item.name}: {item.result.source_language}, {len(item.result.segments)} segment(s)")
+            print(
+                f"ok      {item.name}: {item.result.source_language}, {len(item.result.segments)} segment(s)"
+            )
         for item in failed:
             print(f"FAILED  {item.name}: {item.error}")
     print(f"{len(ok)} succeeded, {len(failed)} failed", file=sys.stderr)

@@ -115,6 +115,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         from .tiny import build_tiny_set
 
         path = build_tiny_set(args.out_dir, engine=args.engine)
+        if args.engine == "ctranslate2":
+            _prepare_ctranslate2(load_model_set(path))
         print(f"(also written: {path.with_name('models-extractive.toml')})", file=sys.stderr)
         print(path)
         return 0
@@ -124,7 +126,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         model_set = load_model_set(args.model_set)
         if model_set.licence_warning:
             print(f"NOTE: {model_set.licence_warning}", file=sys.stderr)
-        outcomes = fetch_model_set(model_set, report=lambda line: print(line, file=sys.stderr))
+        outcomes = fetch_model_set(
+            model_set, report=lambda line: print(line, file=sys.stderr), after=_prepare_ctranslate2
+        )
         failed = [o for o in outcomes if o.error]
         for outcome in failed:
             print(f"error: {outcome.error}", file=sys.stderr)
@@ -139,6 +143,16 @@ def cmd_models(args: argparse.Namespace) -> int:
         if model_set.licence_warning:
             print(f"  ! {model_set.licence_warning}")
     return 0
+
+
+def _prepare_ctranslate2(model_set) -> None:
+    """Convert the set's CTranslate2 roles now, so the first request does not wait for it."""
+    from .engines import ctranslate2_available
+
+    if ctranslate2_available():
+        from .engines.ctranslate2_engine import prepare_model_set
+
+        prepare_model_set(model_set, report=lambda line: print(line, file=sys.stderr))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

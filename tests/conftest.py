@@ -7,6 +7,7 @@ trained on the project's own text, then loaded through the same code path as Hub
 from __future__ import annotations
 
 import os
+import tempfile
 
 # Before anything imports transformers, gradio or huggingface_hub: no network, no telemetry.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -14,6 +15,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.pop("SERVICE_MODELS", None)
+# CTranslate2 conversions of the tiny models go to a throwaway folder, not the user's cache.
+os.environ["SERVICE_CACHE_DIR"] = tempfile.mkdtemp(prefix="service-test-cache-")
 
 from pathlib import Path
 

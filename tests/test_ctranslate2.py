@@ -238,6 +238,17 @@ def test_crashed_conversion_leaves_nothing(tiny_dir, ct2_cache, monkeypatch):
     assert (folder / "model.bin").stat().st_size > 1000 and not stale.exists()
 
 
+def test_damaged_conversion_is_replaced(tiny_dir):
+    spec = ModelSpec("en-ko", "ctranslate2", str(tiny_dir / "t5"), compute_type="int8_float32")
+    first = ct2mod.CTranslate2Engine(spec)
+    expected = first.generate(SENTENCES[:2], Job("translate", "en", "ko", max_new_tokens=8))
+    (first.model_dir / "model.bin").write_bytes(b"damaged after the fact")
+    count = ct2mod.conversions
+    second = ct2mod.CTranslate2Engine(spec)
+    assert ct2mod.conversions == count + 1
+    assert second.generate(SENTENCES[:2], Job("translate", "en", "ko", max_new_tokens=8)) == expected
+
+
 def test_concurrent_conversions_convert_once(tiny_dir):
     source = ct2mod.resolve_source(str(tiny_dir / "m2m100"))
     count = ct2mod.conversions
@@ -319,6 +330,20 @@ def test_concurrent_generate_matches_sequential(spiced_dir):
         thread.join()
     assert results == expected
     assert expected[0] != expected[1]  # the targets really differ (language token forced)
+
+
+def test_thread_policy(monkeypatch):
+    monkeypatch.delenv(ct2mod.THREADS_ENV, raising=False)
+    monkeypatch.delenv(ct2mod.INTER_THREADS_ENV, raising=False)
+    monkeypatch.setattr(ct2mod, "physical_cores", lambda: 8)
+    assert ct2mod.thread_counts("summarise") == (8, 1)  # runs alone: every core, one worker
+    assert ct2mod.thread_counts("en-ko") == (4, 2)  # two targets at once: half the cores each
+    assert ct2mod.thread_counts("en-ko", "cuda") == (8, 1)
+    monkeypatch.setattr(ct2mod, "physical_cores", lambda: 1)
+    assert ct2mod.thread_counts("en-ja") == (1, 1)
+    monkeypatch.setenv(ct2mod.THREADS_ENV, "3")
+    monkeypatch.setenv(ct2mod.INTER_THREADS_ENV, "1")
+    assert ct2mod.thread_counts("en-ja") == (3, 1)
 
 
 def test_auto_prefers_ctranslate2():

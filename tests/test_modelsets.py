@@ -32,7 +32,9 @@ def test_default_set_is_permissive_and_nllb_warns_loudly():
     assert default.spec("en-ja").model != "Helsinki-NLP/opus-mt-en-jap"  # 'jap' is not Japanese
     nllb = load_model_set("nllb")
     assert "NON-COMMERCIAL" in nllb.licence_warning
-    assert {nllb.spec(r).model for r in ("en-ko", "en-ja", "ko-en", "ja-en")} == {"facebook/nllb-200-distilled-600M"}
+    assert {nllb.spec(r).model for r in ("en-ko", "en-ja", "ko-en", "ja-en")} == {
+        "facebook/nllb-200-distilled-600M"
+    }
 
 
 def test_environment_variable_selects_the_set(monkeypatch, tiny_models):
@@ -61,7 +63,9 @@ def test_relative_model_paths_resolve_against_the_file(tiny_models, tiny_dir):
         (GOOD_ROLES.replace('model = "org/en-ko"', ""), "role en-ko needs a `model`"),
         (GOOD_ROLES.replace('model = "org/en-ko"', 'model = "org/en-ko"\nnum_beams = "four"'), "`num_beams`"),
         (
-            GOOD_ROLES.replace('[roles.en-ko]\nengine = "transformers"', '[roles.en-ko]\nengine = "extractive"'),
+            GOOD_ROLES.replace(
+                '[roles.en-ko]\nengine = "transformers"', '[roles.en-ko]\nengine = "extractive"'
+            ),
             "extractive engine can only summarise",
         ),
         ("name = 'x'\n", "no [roles] table"),

@@ -27,6 +27,15 @@ num_beams, length_penalty,              beam_size, length_penalty, no_repeat_ngr
 do_sample=False                         sampling_topk=1 (the default)
 tokenizer truncation at the model's     max_input_length=0 (CT2 would otherwise cut at 1024 tokens)
   window
+
+Known differences, outside greedy parity: HF also counts the decoder start token in the history that
+`repetition_penalty` and `no_repeat_ngram_size` look at (it matters only where the model can generate
+that token: EOS for BART/M2M100/NLLB under `repetition_penalty`); beam search finishes and
+length-normalises hypotheses slightly differently, so beams may pick different outputs.
+
+Threads: the summariser gets every core in one worker, translators two workers of half the cores
+(see `thread_counts`); the cache lives in `$SERVICE_CACHE_DIR/ctranslate2` (default
+`~/.cache/service/ctranslate2`), one folder per model, revision and quantization.
 """
 
 from __future__ import annotations
@@ -211,6 +220,23 @@ def convert_model(
     return final
 
 
+def _stamp(folder: Path) -> tuple[int, int] | None:
+    try:
+        stat = (folder / "model.bin").stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def discard_conversion(folder: Path, stamp: tuple[int, int] | None) -> None:
+    """Remove a damaged conversion, unless another process has replaced it meanwhile."""
+    with _file_lock(folder.parent / f".{folder.name}.lock"):
+        if folder.exists() and _stamp(folder) == stamp:
+            aside = folder.with_name(f".{folder.name}.tmp-broken-{os.getpid()}")
+            os.replace(folder, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+
+
 def _converter(path: Path) -> Any:
     """CTranslate2's HF converter, made to accept BART configs that lack `normalize_before`."""
     from ctranslate2.converters import TransformersConverter
@@ -268,20 +294,48 @@ def physical_cores() -> int:
     return max(1, len(cores))
 
 
-def thread_counts() -> tuple[int, int]:
-    """(intra_threads, inter_threads) for one CTranslate2 model.
+def thread_counts(role: str | None = None, device: str = "cpu") -> tuple[int, int]:
+    """(intra_threads, inter_threads) for the model serving `role`, from the cores of this process.
 
-    One worker (inter 1) using every physical core (intra = cores): the summariser runs alone and
-    gets the whole machine; the two translators (ko, ja) that the pipeline runs at once each get
-    all cores too. Measured on 2 cores (benchmarks/RESULTS.md): two concurrent translators with
-    intra = 2 are as fast as intra = 1 each and faster than translating the targets one after the
-    other, because the decoder steps of small batches do not keep two cores busy; intra = cores // 2
-    would instead starve the summariser. `$SERVICE_CT2_THREADS` / `$SERVICE_CT2_INTER_THREADS`
-    override.
+    Measured on 2 cores (benchmarks/NOTES.md): the summariser (BART, 1024-dim, beam 4) runs alone and
+    gains from intra-op threads (2 threads: 1.45x faster than 1), so it gets every core in one
+    worker. Marian-size translators gain nothing from a second intra-op thread (decoder steps are too
+    small), but a lot from running batches in parallel workers: one call split over 2 workers is
+    1.5x faster, and the two targets the pipeline translates at once run side by side. So a
+    translator gets 2 workers of cores // 2 threads each: the two targets use cores // 2 each whether
+    they are two models (the default set) or one shared model (NLLB), and a call that runs alone
+    splits its batch over both workers (see `_solo`). Giving every model all cores instead
+    oversubscribes the machine when both targets run (4 threads on 2 cores: ~15% slower). On a GPU
+    every model gets one worker (a second worker would hold a second copy of the weights there).
+    `$SERVICE_CT2_THREADS` / `$SERVICE_CT2_INTER_THREADS` override both numbers for every model.
     """
-    intra = int(os.environ.get(THREADS_ENV) or physical_cores())
-    inter = int(os.environ.get(INTER_THREADS_ENV) or 1)
+    cores = physical_cores()
+    if role == "summarise" or cores < 2 or device != "cpu":
+        intra, inter = cores, 1
+    else:
+        intra, inter = max(1, cores // 2), 2
+    intra = int(os.environ.get(THREADS_ENV) or intra)
+    inter = int(os.environ.get(INTER_THREADS_ENV) or inter)
     return max(1, intra), max(1, inter)
+
+
+#: CTranslate2 calls running in this process: a call alone may spread over all of its workers.
+_running = 0
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _solo() -> Iterator[bool]:
+    """True when no other CTranslate2 call runs in this process at the start of this one."""
+    global _running
+    with _running_lock:
+        _running += 1
+        alone = _running == 1
+    try:
+        yield alone
+    finally:
+        with _running_lock:
+            _running -= 1
 
 
 # -- the engine -------------------------------------------------------------------------------------
@@ -303,7 +357,9 @@ def effective_generation_config(model_config: Any, kwargs: dict[str, Any]) -> An
 
     merged = GenerationConfig()
     merged.update(**model_config.to_dict(), defaults_only=True, allow_custom_entries=True)
-    merged.update(**model_config._get_default_generation_params(), defaults_only=True)
+    defaults = getattr(model_config, "_get_default_generation_params", None)
+    if defaults is not None:
+        merged.update(**defaults(), defaults_only=True)
     merged.update(**kwargs)
     return merged
 
@@ -340,7 +396,7 @@ class CTranslate2Engine:
         )
         self.config = config
         self.model_generation_config = load_or_explain(spec, lambda: load_generation_config(source.path))
-        self.intra_threads, self.inter_threads = thread_counts()
+        self.intra_threads, self.inter_threads = thread_counts(spec.role, self.device)
         self.translator = load_or_explain(spec, lambda: self._load_translator(ctranslate2))
         # Output token -> id by position in the CT2 vocabulary, which is the model's own id order
         # (also for tokens the tokenizer lacks, like M2M100's `madeupword`s HF decodes as `<unk>`).
@@ -366,11 +422,12 @@ class CTranslate2Engine:
                 inter_threads=self.inter_threads,
             )
 
+        stamp = _stamp(self.model_dir)
         try:
             return load()
         except (RuntimeError, ValueError, OSError):
             # A cached conversion damaged after the fact (disk full, edited by hand): convert again.
-            shutil.rmtree(self.model_dir, ignore_errors=True)
+            discard_conversion(self.model_dir, stamp)
             self.model_dir = convert_model(self.source, self.compute_type)
             return load()
 
@@ -492,12 +549,16 @@ class CTranslate2Engine:
                 self.tokenizer.src_lang = source_code
             encoded = self.tokenizer(texts, truncation=True, max_length=self._model_limit)["input_ids"]
             sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
-        results = self.translator.translate_batch(
-            sources,
-            target_prefix=[prefix] * len(sources) if prefix else None,
-            max_batch_size=0,
-            **options,
-        )
+        with _solo() as alone:
+            # Alone, split the batch so that all workers run; with other calls running (the other
+            # target), each call keeps to one worker and the machine is not oversubscribed.
+            split = -(-len(sources) // self.inter_threads) if alone and self.inter_threads > 1 else 0
+            results = self.translator.translate_batch(
+                sources,
+                target_prefix=[prefix] * len(sources) if prefix else None,
+                max_batch_size=split,
+                **options,
+            )
         return [result.hypotheses[0][len(prefix) :] for result in results]
 
     def _generate_batch(self, texts: list[str], lengths: list[int], job: Job) -> list[str]:
