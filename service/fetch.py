@@ -15,6 +15,7 @@ from pathlib import Path
 from .engines.loading import short_reason
 from .modelsets import ModelSet
 
+NO_NETWORK = "no network connection to the Hugging Face Hub"
 SKIP_PATTERNS = ["*.h5", "*.msgpack", "*.ot", "tf_*", "flax_*", "rust_model*", "*.onnx", "onnx/*", "*.zip"]
 
 
@@ -50,7 +51,7 @@ def explain_failure(model: str, exc: BaseException) -> str:
         return f"{model}: not downloaded because HF_HUB_OFFLINE is set; unset it and run again with network access"
     text = f"{type(exc).__name__}: {exc}".lower()
     if any(word in text for word in ("connect", "resolve", "network", "timed out", "timeout", "offline")):
-        return f"{model}: no network connection to the Hugging Face Hub ({short_reason(exc)})"
+        return f"{model}: {NO_NETWORK} ({short_reason(exc)})"
     if "404" in text or "not found" in text or "repositorynotfound" in text:
         return f"{model}: no such model on the Hugging Face Hub (check the id in the model set)"
     return f"{model}: download failed ({short_reason(exc)})"
@@ -63,15 +64,22 @@ def fetch_model_set(
 ) -> list[FetchOutcome]:
     """Fetch every Hub model of a set; `after` runs once all succeeded (e.g. CTranslate2 conversion)."""
     outcomes = []
+    offline: str | None = None
     for model, revision in hub_models(model_set):
+        if offline:  # one unreachable Hub is enough: do not wait on a time-out for every model
+            outcomes.append(FetchOutcome(model, None, f"{model}: not tried, {offline}"))
+            continue
         report(f"Fetching {model}{'@' + revision if revision else ''} ...")
         try:
             path = fetch_model(model, revision)
             outcomes.append(FetchOutcome(model, path, None))
             report(f"  ok: {path}")
         except Exception as exc:
-            outcomes.append(FetchOutcome(model, None, explain_failure(model, exc)))
-            report(f"  failed: {explain_failure(model, exc)}")
+            reason = explain_failure(model, exc)
+            outcomes.append(FetchOutcome(model, None, reason))
+            report(f"  failed: {reason}")
+            if NO_NETWORK in reason:
+                offline = NO_NETWORK
     if after is not None and all(o.error is None for o in outcomes):
         after(model_set)
     return outcomes
