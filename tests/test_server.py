@@ -184,6 +184,15 @@ def test_json_process_success(live_server):
     assert set(data) == set(Result.__dataclass_fields__)
     assert data["source_language"] == "ja" and data["summary"].strip()
     assert data["translations"]["ko"].strip() and data["translations"]["ja"].strip()
+    # The tiny models' gibberish is flagged, not presented as good output.
+    assert data["quality"] and all(set(q) == {"field", "kind", "message"} for q in data["quality"])
+    assert {q["kind"] for q in data["quality"]} <= {
+        "empty",
+        "repetition",
+        "too_short",
+        "too_long",
+        "untranslated",
+    }
 
 
 def test_json_defaults_need_only_text(live_server):

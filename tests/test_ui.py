@@ -358,3 +358,13 @@ def test_empty_files_left_by_uploads_are_swept(tmp_path):
     assert sweep_upload_leftovers(tmp_path, age_s=3600) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt", "tmpdir", "tmpfull", "tmpnew"]
     assert sweep_upload_leftovers(tmp_path / "missing") == 0
+
+
+def test_broken_looking_outputs_are_flagged_on_the_page(handlers, pipeline):
+    """Random tiny models loop and mix scripts: the guard's flags must reach the reader, each named."""
+    text = example_text("ko-night-bus")
+    expected = pipeline.run(text, length="short").quality
+    assert expected, "the tiny models' gibberish should trip the quality guard"
+    warnings = handlers.process_page(text, None, "auto", "short", "summary")[3]
+    for flag in expected:
+        assert flag["field"] in warnings and flag["message"] in warnings
