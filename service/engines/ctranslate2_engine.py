@@ -49,17 +49,16 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..batching import DEFAULT_BATCH_TOKENS, run_batched
 from ..errors import ModelSetError
 from ..families import Family, resolve_family
 from ..modelsets import ModelSet, ModelSpec
 from .base import PROMPT_MARGIN, Job
-from .hf_common import generation_kwargs, model_input_limit, model_output_limit
+from .hf_common import HFTokenizedEngine, model_input_limit, model_output_limit
 from .loading import load_or_explain
 
 CACHE_ENV = "SERVICE_CACHE_DIR"
@@ -370,7 +369,7 @@ def _as_list(value: Any) -> list[int]:
     return [int(v) for v in value] if isinstance(value, (list, tuple)) else [int(value)]
 
 
-class CTranslate2Engine:
+class CTranslate2Engine(HFTokenizedEngine):
     """A seq2seq model in CTranslate2. Thread-safe: CTranslate2 queues concurrent calls itself; one
     lock serialises use of the shared HF tokenizer (its `src_lang` is state)."""
 
@@ -448,51 +447,6 @@ class CTranslate2Engine:
         for index, token in enumerate(tokens):
             ids.setdefault(token, index)
         return ids
-
-    # -- Engine interface -------------------------------------------------------------------------------
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        with self._lock:
-            encoded = self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
-        return [len(ids) for ids in encoded]
-
-    def generate(self, texts: Sequence[str], job: Job) -> list[str]:
-        if not texts:
-            return []
-        prepared = [
-            self.family.prepare_source(
-                t, task=job.task, source=job.source, target=job.target, vocab=self._vocab
-            )
-            for t in texts
-        ]
-        lengths = self.count_tokens(prepared)
-        batch_tokens = int(job.generation.get("batch_tokens", DEFAULT_BATCH_TOKENS))
-        # Same batches as the transformers engine: a translation's length budget depends on the
-        # longest source in its batch, so equal batches give equal budgets.
-        return run_batched(
-            prepared, lengths, lambda batch, lens: self._generate_batch(batch, lens, job), batch_tokens
-        )
-
-    # -- decoding settings ------------------------------------------------------------------------------
-
-    def token_id(self, token: str) -> int:
-        """Id of a language token; a missing one is a configuration error, not silent `<unk>`."""
-        token_id = self._vocab.get(token)
-        if token_id is None or token_id == self.tokenizer.unk_token_id:
-            raise ModelSetError(f"{self.label}: the vocabulary has no language token {token!r}")
-        return token_id
-
-    def generation_kwargs(self, job: Job, longest_source: int) -> dict[str, Any]:
-        """The HF `generate` arguments the transformers engine would use (mapped by `decoding_options`)."""
-        return generation_kwargs(
-            job,
-            longest_source,
-            family=self.family,
-            max_output_tokens=self.max_output_tokens,
-            token_id=self.token_id,
-        )
 
     def _token(self, token_id: int) -> str:
         return self.tokenizer.convert_ids_to_tokens(int(token_id))

@@ -7,9 +7,11 @@ CTranslate2 engine then maps the resulting HF `generate` keyword arguments onto 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..batching import DEFAULT_BATCH_TOKENS, run_batched
+from ..errors import ModelSetError
 from ..families import Family
 from .base import Job, translation_token_budget
 
@@ -65,3 +67,60 @@ def generation_kwargs(
     if target:
         kwargs["forced_bos_token_id"] = token_id(target)
     return kwargs
+
+
+class HFTokenizedEngine:
+    """The part of an engine that reads a Hugging Face tokenizer: token counts, prompts, batching,
+    language-token ids and the decoding settings. Subclasses set `tokenizer`, `_vocab`, `family`,
+    `label`, `max_output_tokens` and `_lock`, and implement `_generate_batch` for their runtime."""
+
+    tokenizer: Any
+    _vocab: dict[str, int]
+    family: Family
+    label: str
+    max_output_tokens: int
+    _lock: Any
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        with self._lock:
+            encoded = self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def generate(self, texts: Sequence[str], job: Job) -> list[str]:
+        if not texts:
+            return []
+        prepared = [
+            self.family.prepare_source(
+                t, task=job.task, source=job.source, target=job.target, vocab=self._vocab
+            )
+            for t in texts
+        ]
+        lengths = self.count_tokens(prepared)
+        batch_tokens = int(job.generation.get("batch_tokens", DEFAULT_BATCH_TOKENS))
+        # Both engines batch the same way: a translation's length budget depends on the longest
+        # source in its batch, so equal batches give equal budgets (and equal outputs).
+        return run_batched(
+            prepared, lengths, lambda batch, lens: self._generate_batch(batch, lens, job), batch_tokens
+        )
+
+    def token_id(self, token: str) -> int:
+        """Id of a language token; a missing one is a configuration error, not silent `<unk>`."""
+        token_id = self._vocab.get(token)
+        if token_id is None or token_id == self.tokenizer.unk_token_id:
+            raise ModelSetError(f"{self.label}: the vocabulary has no language token {token!r}")
+        return token_id
+
+    def generation_kwargs(self, job: Job, longest_source: int) -> dict[str, Any]:
+        """The HF `generate` arguments for this job (the CTranslate2 engine maps them onto its own)."""
+        return generation_kwargs(
+            job,
+            longest_source,
+            family=self.family,
+            max_output_tokens=self.max_output_tokens,
+            token_id=self.token_id,
+        )
+
+    def _generate_batch(self, texts: list[str], lengths: list[int], job: Job) -> list[str]:
+        raise NotImplementedError

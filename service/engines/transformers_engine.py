@@ -9,22 +9,19 @@ a local folder, so tests on tiny local models exercise exactly what users run.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Any
 
-from ..batching import DEFAULT_BATCH_TOKENS, run_batched
 from ..errors import ModelSetError
 from ..families import Family, resolve_family
 from ..modelsets import ModelSpec
 from .base import PROMPT_MARGIN, Job
-from .hf_common import FALLBACK_MAX_INPUT, generation_kwargs, model_input_limit, model_output_limit
+from .hf_common import FALLBACK_MAX_INPUT, HFTokenizedEngine, model_input_limit, model_output_limit
 from .loading import load_or_explain
 from .rwlock import MODEL_ACCESS
 
 __all__ = ["FALLBACK_MAX_INPUT", "TransformersEngine", "model_input_limit"]
 
 
-class TransformersEngine:
+class TransformersEngine(HFTokenizedEngine):
     """A seq2seq model in PyTorch. Thread-safe: one lock serialises use of the shared tokenizer."""
 
     def __init__(self, spec: ModelSpec):
@@ -58,49 +55,6 @@ class TransformersEngine:
         self.max_output_tokens = model_output_limit(self.model.config)
         self.max_input_tokens = max(8, limit - PROMPT_MARGIN)
         self._lock = threading.Lock()
-
-    # -- Engine interface -------------------------------------------------------------------------------
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        with self._lock:
-            encoded = self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
-        return [len(ids) for ids in encoded]
-
-    def generate(self, texts: Sequence[str], job: Job) -> list[str]:
-        if not texts:
-            return []
-        prepared = [
-            self.family.prepare_source(
-                t, task=job.task, source=job.source, target=job.target, vocab=self._vocab
-            )
-            for t in texts
-        ]
-        lengths = self.count_tokens(prepared)
-        batch_tokens = int(job.generation.get("batch_tokens", DEFAULT_BATCH_TOKENS))
-        return run_batched(
-            prepared, lengths, lambda batch, lens: self._generate_batch(batch, lens, job), batch_tokens
-        )
-
-    # -- internals ---------------------------------------------------------------------------------------
-
-    def token_id(self, token: str) -> int:
-        """Id of a language token; a missing one is a configuration error, not silent `<unk>`."""
-        token_id = self._vocab.get(token)
-        if token_id is None or token_id == self.tokenizer.unk_token_id:
-            raise ModelSetError(f"{self.label}: the vocabulary has no language token {token!r}")
-        return token_id
-
-    def generation_kwargs(self, job: Job, longest_source: int) -> dict[str, Any]:
-        """Decoding settings shared with the CTranslate2 engine's mapping (see tests on parity)."""
-        return generation_kwargs(
-            job,
-            longest_source,
-            family=self.family,
-            max_output_tokens=self.max_output_tokens,
-            token_id=self.token_id,
-        )
 
     def _generate_batch(self, texts: list[str], lengths: list[int], job: Job) -> list[str]:
         torch = self._torch
