@@ -143,14 +143,7 @@ def build_marian(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
         tok = MarianTokenizer(f"{work}/source.spm", f"{work}/target.spm", f"{work}/vocab.json")
         pad = size["vocab"] - 1
         config = MarianConfig(
-            vocab_size=size["vocab"],
-            d_model=size["d_model"],
-            encoder_layers=size["layers"][0],
-            decoder_layers=size["layers"][1],
-            encoder_attention_heads=size["heads"],
-            decoder_attention_heads=size["heads"],
-            encoder_ffn_dim=size["ffn"],
-            decoder_ffn_dim=size["ffn"],
+            **_architecture(size),
             activation_function="swish",
             scale_embedding=True,
             static_position_embeddings=True,
@@ -170,6 +163,20 @@ def build_marian(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
         model.save_pretrained(out)
         tok.save_pretrained(out)
     return out
+
+
+def _architecture(size: dict[str, Any]) -> dict[str, Any]:
+    """The encoder-decoder shape shared by the Marian and BART configs."""
+    return {
+        "vocab_size": size["vocab"],
+        "d_model": size["d_model"],
+        "encoder_layers": size["layers"][0],
+        "decoder_layers": size["layers"][1],
+        "encoder_attention_heads": size["heads"],
+        "decoder_attention_heads": size["heads"],
+        "encoder_ffn_dim": size["ffn"],
+        "decoder_ffn_dim": size["ffn"],
+    }
 
 
 def build_bart(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
@@ -193,14 +200,7 @@ def build_bart(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
     tok.model_max_length = size["positions"]
     assert len(tok) == size["vocab"], len(tok)
     config = BartConfig(
-        vocab_size=size["vocab"],
-        d_model=size["d_model"],
-        encoder_layers=size["layers"][0],
-        decoder_layers=size["layers"][1],
-        encoder_attention_heads=size["heads"],
-        decoder_attention_heads=size["heads"],
-        encoder_ffn_dim=size["ffn"],
-        decoder_ffn_dim=size["ffn"],
+        **_architecture(size),
         max_position_embeddings=size["positions"],
         activation_function="gelu",
         normalize_before=False,

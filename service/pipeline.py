@@ -250,15 +250,15 @@ class Pipeline:
         Where the article itself is Korean or Japanese, its own sentences stand for that language in
         article mode (translating the English pivot back would only lose quality).
         """
+        keep_source = source_paragraphs is not None and language in TARGETS
         futures = {}
         for target in TARGETS:
-            if source_paragraphs is not None and target == language:
-                continue
-            futures[target] = self._pool.submit(self._translate_paragraphs, paragraphs, "en", target)
+            # The source language needs only the summary (first paragraph) translated; both run at once.
+            wanted = paragraphs[:1] if keep_source and target == language else paragraphs
+            futures[target] = self._pool.submit(self._translate_paragraphs, wanted, "en", target)
         out = {t: f.result() for t, f in futures.items()}
-        if source_paragraphs is not None and language in TARGETS:
-            summary_part = self._translate_paragraphs(paragraphs[:1], "en", language)
-            out[language] = summary_part + source_paragraphs
+        if keep_source:
+            out[language] = out[language] + source_paragraphs
         return out
 
     def _translate_paragraphs(self, paragraphs: list[list[str]], source: str, target: str) -> list[list[str]]:
