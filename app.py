@@ -5,7 +5,7 @@
 
 Host and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (as for any Gradio app; on a
 Hugging Face Space the host defaults to 0.0.0.0 and the port to 7860). Access control is off unless
-SERVICE_AUTH, SERVICE_API_TOKEN or SERVICE_RATE_LIMIT are set (docs/endpoints.md, service/access.py).
+SERVICE_AUTH, SERVICE_API_TOKEN or SERVICE_RATE_LIMIT are set (docs/endpoints.md, service/web/access.py).
 """
 
 import os
@@ -20,7 +20,7 @@ def main() -> None:
 
     import uvicorn
 
-    from service.api import create_app
+    from service.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     on_space = bool(os.environ.get("SPACE_ID"))

@@ -116,11 +116,11 @@ def worker_hf(cfg: dict[str, Any]) -> dict[str, Any]:
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from service.batching import DEFAULT_BATCH_TOKENS, run_batched
-    from service.chunking import pack
-    from service.clean import clean_text
     from service.engines.base import PROMPT_MARGIN
-    from service.segment import join_sentences, split_paragraphs, split_sentences
+    from service.engines.batching import DEFAULT_BATCH_TOKENS, run_batched
+    from service.text.chunking import pack
+    from service.text.clean import clean_text
+    from service.text.segment import join_sentences, split_paragraphs, split_sentences
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
@@ -212,7 +212,7 @@ def worker_service(cfg: dict[str, Any]) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
     from service import Pipeline
-    from service.segment import split_sentences
+    from service.text.segment import split_sentences
 
     start = time.perf_counter()
     warm = Pipeline(models=cfg["models"])
@@ -288,7 +288,7 @@ def cpu_description() -> tuple[str, int, int]:
                 break
     except OSError:
         pass
-    from service.engines.ctranslate2_engine import physical_cores
+    from service.engines.ctranslate2 import physical_cores
 
     return model, len(os.sched_getaffinity(0)), physical_cores()
 
@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from build import build_models
 
-    from service.tiny import write_model_set
+    from service.devtools.tiny import write_model_set
 
     wall = time.perf_counter()
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -502,8 +502,8 @@ def main(argv: list[str] | None = None) -> int:
             "bench",
         ),
     }
-    from service.engines.ctranslate2_engine import prepare_model_set
-    from service.modelsets import load_model_set
+    from service.engines.ctranslate2 import prepare_model_set
+    from service.models.sets import load_model_set
 
     prepare_model_set(load_model_set(sets["ct2"]), report=lambda line: print(line, flush=True))
 

@@ -59,7 +59,7 @@ RECIPE = 7
 
 
 def training_text() -> Iterator[str]:
-    from service.tiny_corpus import corpus
+    from service.devtools.tiny_corpus import corpus
 
     yield from corpus()
     lines = [line.strip() for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]

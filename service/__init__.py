@@ -6,7 +6,7 @@ and Japanese translations out, on local seq2seq models.
     print(result.summary, result.translations["ko"], result.translations["ja"])
 """
 
-from .errors import (
+from service.errors import (
     DocumentError,
     EmptyInput,
     InputError,
@@ -16,10 +16,10 @@ from .errors import (
     ServiceError,
     UnsupportedLanguage,
 )
-from .limits import Limits
-from .modelsets import ROLES, ModelSet, ModelSpec, load_model_set
-from .pipeline import LENGTHS, MODES, Pipeline, PipelineOptions
-from .result import Result, Segment
+from service.limits import Limits
+from service.models.sets import ROLES, ModelSet, ModelSpec, load_model_set
+from service.pipeline import LENGTHS, MODES, Pipeline, PipelineOptions
+from service.result import Result, Segment
 
 __all__ = [
     "LENGTHS",

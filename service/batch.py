@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import read_document
-from .errors import ModelSetError, ModelUnavailable, ServiceError
-from .limits import Limits
-from .pipeline import Pipeline
-from .result import Result
+from service.documents import read_document
+from service.errors import ModelSetError, ModelUnavailable, ServiceError
+from service.limits import Limits
+from service.pipeline import Pipeline
+from service.result import Result
 
 EXIT_SOME_FAILED = 4
 

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import InputError, ModelSetError, ModelUnavailable, ServiceError
-from .modelsets import builtin_names, load_model_set
-from .pipeline import LENGTHS, MODES, SOURCE_LANGUAGES
+from service.errors import InputError, ModelSetError, ModelUnavailable, ServiceError
+from service.models.sets import builtin_names, load_model_set
+from service.pipeline import LENGTHS, MODES, SOURCE_LANGUAGES
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL = 3
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _read_input(name: str) -> str:
-    from .documents import read_document
+    from service.documents import read_document
 
     if name == "-":
         return read_document(sys.stdin.buffer.read(), name="stdin.txt").text
@@ -97,12 +97,12 @@ def _read_input(name: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import Pipeline
+    from service.pipeline import Pipeline
 
     pipeline = Pipeline(models=args.models)
     options = {"length": args.length, "mode": args.mode, "source_language": args.source_language}
     if len(args.inputs) > 1 or args.out or Path(args.inputs[0]).is_dir():
-        from .batch import run_batch_cli
+        from service.batch import run_batch_cli
 
         return run_batch_cli(pipeline, args.inputs, args.out, options, as_json=args.json)
     result = pipeline.run(_read_input(args.inputs[0]), **options)
@@ -112,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     if args.models_command == "tiny":
-        from .tiny import build_tiny_set
+        from service.devtools.tiny import build_tiny_set
 
         path = build_tiny_set(args.out_dir, engine=args.engine)
         if args.engine == "ctranslate2":
@@ -121,7 +121,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(path)
         return 0
     if args.models_command == "fetch":
-        from .fetch import fetch_model_set
+        from service.models.fetch import fetch_model_set
 
         model_set = load_model_set(args.model_set)
         if model_set.licence_warning:
@@ -147,17 +147,17 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def _prepare_ctranslate2(model_set) -> None:
     """Convert the set's CTranslate2 roles now, so the first request does not wait for it."""
-    from .engines import ctranslate2_available
+    from service.engines import ctranslate2_available
 
     if ctranslate2_available():
-        from .engines.ctranslate2_engine import prepare_model_set
+        from service.engines.ctranslate2 import prepare_model_set
 
         prepare_model_set(model_set, report=lambda line: print(line, file=sys.stderr))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, load_items
-    from .pipeline import Pipeline
+    from service.evaluation.harness import evaluate, load_items
+    from service.pipeline import Pipeline
 
     task, items = load_items(args.data, args.task)
     report = evaluate(

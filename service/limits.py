@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-from .errors import InputTooLarge
+from service.errors import InputTooLarge
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,16 @@ from dataclasses import dataclass, fields, replace
 
 from cachetools import LRUCache
 
-from .chunking import fit_sentences, pack
-from .clean import clean_text
-from .detect import Detection, check_language, detect_language
-from .engines import Engine, Job, engine_kind, load_engine
-from .errors import InputError, ServiceError
-from .limits import Limits
-from .modelsets import ROLES, ModelSet, load_model_set
-from .quality import check_output
-from .result import TARGETS, Result, Segment
-from .segment import join_sentences, split_paragraphs, split_sentences
+from service.engines import Engine, Job, engine_kind, load_engine
+from service.errors import InputError, ServiceError
+from service.limits import Limits
+from service.models.sets import ROLES, ModelSet, load_model_set
+from service.result import TARGETS, Result, Segment
+from service.text.chunking import fit_sentences, pack
+from service.text.clean import clean_text
+from service.text.detect import Detection, check_language, detect_language
+from service.text.quality import check_output
+from service.text.segment import join_sentences, split_paragraphs, split_sentences
 
 Progress = Callable[[str, float], None]
 

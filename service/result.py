@@ -37,7 +37,7 @@ class Result:
     summary_chunks: int = 1
     #: In article mode: the article's paragraphs in English, Korean and Japanese.
     article: dict[str, list[str]] | None = None
-    #: Outputs that look broken (see service.quality), as dicts: field, kind, message.
+    #: Outputs that look broken (see service.text.quality), as dicts: field, kind, message.
     quality: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 

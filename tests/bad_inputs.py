@@ -6,7 +6,7 @@ the `service.errors` class the service must raise. The document reader alone dec
 it returns text for the cases named in `READER_RETURNS_TEXT` and for every "UnsupportedLanguage" case,
 which the pipeline rejects later.
 
-Decisions recorded here (see also service/documents.py):
+Decisions recorded here (see also service/documents/):
 
 * A few stray NUL bytes in otherwise normal text are stripped ("ok"); NUL runs or more than 1% NULs
   make the file binary ("DocumentError").

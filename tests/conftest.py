@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from service.tiny import build_tiny_set, write_model_set
+from service.devtools.tiny import build_tiny_set, write_model_set
 
 ARTICLE_EN = """date 2026-01-13 City council approves new tram line for the eastern districts
 Published: 13 Jan. 2026, 19:09 Updated: 13 Jan. 2026, 19:23
@@ -65,7 +65,7 @@ def tiny_extractive(tiny_dir) -> Path:
 @pytest.fixture(scope="session")
 def tiny_greedy(tiny_dir) -> Path:
     """The tiny set with greedy decoding: the cheapest settings, for long-input tests."""
-    from service.tiny import TINY_ROLES
+    from service.devtools.tiny import TINY_ROLES
 
     roles = {role: {"engine": "transformers", "model": f"./{family}"} for role, family in TINY_ROLES.items()}
     return write_model_set(

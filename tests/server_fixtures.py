@@ -23,7 +23,7 @@ import pytest
 @dataclass
 class LiveServer:
     url: str
-    backend: object  # service.api.Backend
+    backend: object  # service.web.backend.Backend
 
     def api(self, path: str) -> str:
         return self.url.rstrip("/") + path
@@ -52,7 +52,7 @@ def serve(backend, *, ui: bool = True, warm_up_timeout: float = 120) -> Iterator
     """Run `create_app(backend)` with uvicorn in a thread on 127.0.0.1 and a free port, until exit."""
     import uvicorn
 
-    from service.api import create_app
+    from service.web.app import create_app
 
     app = create_app(backend, ui=ui)
     sock = _free_socket()
@@ -79,8 +79,8 @@ def serve(backend, *, ui: bool = True, warm_up_timeout: float = 120) -> Iterator
 def live_server(pipeline, tmp_path_factory) -> Iterator[LiveServer]:
     """The app on the tiny model set, access control off."""
     set_gradio_temp_dir(tmp_path_factory)
-    from service.access import Access
-    from service.api import Backend
+    from service.web.access import Access
+    from service.web.backend import Backend
 
     with serve(Backend(pipeline, access=Access())) as server:
         yield server
@@ -98,8 +98,8 @@ def pipeline_extractive(tiny_extractive):
 def live_server_extractive(pipeline_extractive, tmp_path_factory) -> Iterator[LiveServer]:
     """The app on `pipeline_extractive`, access control off."""
     set_gradio_temp_dir(tmp_path_factory)
-    from service.access import Access
-    from service.api import Backend
+    from service.web.access import Access
+    from service.web.backend import Backend
 
     with serve(Backend(pipeline_extractive, access=Access())) as server:
         yield server

@@ -26,9 +26,8 @@ from gradio_client.exceptions import AppError
 from service import errors
 from service.batch import run_batch
 from service.documents import SUPPORTED_EXTENSIONS, read_document
-from service.ui import ERROR_TITLES
-
-from .bad_inputs import bad_input_cases
+from service.web.gradio_ui import ERROR_TITLES
+from tests.bad_inputs import bad_input_cases
 
 pytest_plugins = ["tests.server_fixtures"]
 pytestmark = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
+from tests.conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
 
 DATA = Path(__file__).resolve().parents[1] / "evaluation" / "data"
 
@@ -38,7 +38,7 @@ def test_models_tiny_builds_a_loadable_set(tmp_path):
     assert proc.stdout.strip() == str(out / "models.toml")
     for family in ("bart", "marian", "nllb", "m2m100", "t5"):
         assert (out / family / "config.json").is_file()
-    from service.modelsets import load_model_set
+    from service.models.sets import load_model_set
 
     assert load_model_set(out / "models.toml").spec("summarise").engine == "transformers"
     assert load_model_set(out / "models-extractive.toml").spec("summarise").engine == "extractive"

@@ -13,10 +13,9 @@ from contextlib import contextmanager
 import pytest
 
 from service import EmptyInput, InputError, InputTooLarge, Limits, Pipeline, UnsupportedLanguage
-from service.clean import clean_text
-from service.segment import split_paragraphs, split_sentences
-
-from .conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
+from service.text.clean import clean_text
+from service.text.segment import split_paragraphs, split_sentences
+from tests.conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
 
 RESULT_KEYS = {"source_language", "summary", "translations", "segments", "models", "timings"}
 
@@ -68,7 +67,7 @@ def test_article_in_each_language(pipeline, article, language, pivot_role):
 
 def test_every_family_serves_its_role(pipeline):
     """The tiny set gives each role a different family; each loads and generates through the real path."""
-    from service.engines.transformers_engine import TransformersEngine
+    from service.engines.transformers import TransformersEngine
 
     expected = {"summarise": "bart", "en-ko": "marian", "en-ja": "nllb", "ko-en": "m2m100", "ja-en": "t5"}
     for role, family in expected.items():
@@ -142,7 +141,7 @@ def test_fifty_thousand_characters_are_chunked_not_truncated(tiny_greedy):
     assert result.summary_chunks > 1
     assert result.summary.strip()
     # The summariser was given every sentence: chunks are packed from all of them.
-    from service.chunking import pack
+    from service.text.chunking import pack
 
     engine = pipeline.engine("summarise")
     sentences = [s for p in split_paragraphs(article) for s in split_sentences(p, "en")]
@@ -268,7 +267,7 @@ def test_pipeline_is_safe_to_share_between_threads(pipeline):
 
 
 def test_licence_warning_is_carried_into_results(tiny_dir):
-    from service.modelsets import load_model_set
+    from service.models.sets import load_model_set
 
     text = (tiny_dir / "models.toml").read_text() + ""
     path = tiny_dir / "models-nc.toml"

@@ -12,27 +12,27 @@ import importlib.util
 import threading
 from collections.abc import Callable
 
-from ..modelsets import ModelSpec
-from .base import Engine, Job
-from .rwlock import MODEL_ACCESS
+from service.engines.base import Engine, Job
+from service.engines.locks import MODEL_ACCESS
+from service.models.sets import ModelSpec
 
 __all__ = ["Engine", "Job", "clear_engines", "engine_kind", "load_engine"]
 
 
 def _transformers(spec: ModelSpec) -> Engine:
-    from .transformers_engine import TransformersEngine
+    from service.engines.transformers import TransformersEngine
 
     return TransformersEngine(spec)
 
 
 def _ctranslate2(spec: ModelSpec) -> Engine:
-    from .ctranslate2_engine import CTranslate2Engine
+    from service.engines.ctranslate2 import CTranslate2Engine
 
     return CTranslate2Engine(spec)
 
 
 def _extractive(spec: ModelSpec) -> Engine:
-    from .extractive import ExtractiveEngine
+    from service.engines.extractive import ExtractiveEngine
 
     return ExtractiveEngine(spec)
 
@@ -47,7 +47,7 @@ FACTORIES: dict[str, Callable[[ModelSpec], Engine]] = {
 def ctranslate2_available() -> bool:
     return (
         importlib.util.find_spec("ctranslate2") is not None
-        and importlib.util.find_spec("service.engines.ctranslate2_engine") is not None
+        and importlib.util.find_spec("service.engines.ctranslate2") is not None
     )
 
 

@@ -16,9 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from ..modelsets import ModelSpec
-from ..segment import split_paragraphs, split_sentences
-from .base import Job
+from service.engines.base import Job
+from service.models.sets import ModelSpec
+from service.text.segment import split_paragraphs, split_sentences
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 STOPWORDS = frozenset(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..batching import DEFAULT_BATCH_TOKENS, run_batched
-from ..errors import ModelSetError
-from ..families import Family
-from .base import Job, translation_token_budget
+from service.engines.base import Job, translation_token_budget
+from service.engines.batching import DEFAULT_BATCH_TOKENS, run_batched
+from service.errors import ModelSetError
+from service.models.families import Family
 
 #: Models whose tokenizer claims no real limit and whose config has no position table (T5).
 FALLBACK_MAX_INPUT = 512

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import ModelUnavailable
-from ..modelsets import ModelSpec
+from service.errors import ModelUnavailable
+from service.models.sets import ModelSpec
 
 T = TypeVar("T")
 

@@ -1,0 +1,8 @@
+"""Documents in, plain article text out: format sniffing, decoding and one reader per format.
+
+`read_document(name, data)` is the one entry point; uploads, batches and the CLI all go through it.
+"""
+
+from service.documents.readers import SUPPORTED_EXTENSIONS, Document, read_document
+
+__all__ = ["SUPPORTED_EXTENSIONS", "Document", "read_document"]

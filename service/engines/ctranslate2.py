@@ -1,0 +1,555 @@
+"""Run any Hugging Face encoder-decoder through CTranslate2 (int8 on CPU, float16 on a GPU).
+
+The HF model (Hub id or local folder) is converted once with CTranslate2's `TransformersConverter`
+into a cache folder keyed by the model, its revision and the quantization, and reused afterwards.
+Tokenization stays with the HF tokenizer, and family handling (prompts, `>>kor<<` prefixes,
+`src_lang`, forced language tokens) with `service.models.families`, exactly as in the transformers
+engine. Decoding settings are computed once, as the HF `generate` keyword arguments the
+transformers engine would use merged with the model's `generation_config`, and then mapped onto
+CTranslate2's options, so both engines produce the same tokens under greedy decoding
+(`tests/test_ctranslate2.py` checks this for all five families).
+
+HF `generate`                           CTranslate2 `translate_batch`
+--------------------------------------  ------------------------------------------------------------
+forced_bos_token_id (BART `<s>`, NLLB   target_prefix=[[token]]; the prefix is stripped from the
+  `kor_Hang`, M2M100 `__ko__`)            hypothesis again
+max_new_tokens N (counts the forced     max_decoding_length = N, minus 1 when the model forces EOS
+  BOS; forced_eos_token_id makes the      (CT2 counts the prefix but simply stops at the limit, where
+  N-th token EOS)                          HF spends the last step on the forced EOS)
+min_new_tokens M, min_length L (the     min_decoding_length = max(M, L - 1), capped by the maximum
+  latter counts the decoder start)
+bad_words_ids, suppress_tokens          suppress_sequences (tokens absent from the CT2 vocabulary,
+                                          like Marian's `<pad>`, cannot be generated anyway)
+eos_token_id (one or several)           end_token
+num_beams, length_penalty,              beam_size, length_penalty, no_repeat_ngram_size,
+  no_repeat_ngram_size,                   repetition_penalty (same definitions)
+  repetition_penalty
+do_sample=False                         sampling_topk=1 (the default)
+tokenizer truncation at the model's     max_input_length=0 (CT2 would otherwise cut at 1024 tokens)
+  window
+
+Known differences, outside greedy parity: HF also counts the decoder start token in the history that
+`repetition_penalty` and `no_repeat_ngram_size` look at (it matters only where the model can generate
+that token: EOS for BART/M2M100/NLLB under `repetition_penalty`); beam search finishes and
+length-normalises hypotheses slightly differently, so beams may pick different outputs.
+
+Threads: the summariser gets every core in one worker, translators two workers of half the cores
+(see `thread_counts`); the cache lives in `$SERVICE_CACHE_DIR/ctranslate2` (default
+`~/.cache/service/ctranslate2`), one folder per model, revision and quantization.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from service.engines.base import PROMPT_MARGIN, Job
+from service.engines.hf_common import HFTokenizedEngine, model_input_limit, model_output_limit
+from service.engines.loading import load_or_explain
+from service.errors import ModelSetError
+from service.models.families import Family, resolve_family
+from service.models.sets import ModelSet, ModelSpec
+
+CACHE_ENV = "SERVICE_CACHE_DIR"
+#: Optional overrides of the thread counts chosen from the machine (see `thread_counts`).
+THREADS_ENV = "SERVICE_CT2_THREADS"
+INTER_THREADS_ENV = "SERVICE_CT2_INTER_THREADS"
+#: Quantizations the converter accepts; a model set's `compute_type` must be one of them.
+QUANTIZATIONS = (
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+#: Files of a local model folder whose sizes and times identify its revision.
+_IGNORED_SUFFIXES = (".lock", ".tmp", ".md")
+#: How many conversions this process has run (tests check that a cached model is not reconverted).
+conversions = 0
+_conversion_lock = threading.Lock()
+
+
+# -- where models come from and where their conversions go ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A HF model as a local folder plus what identifies its exact weights."""
+
+    model: str  # as the model set names it (Hub id or absolute folder)
+    path: Path  # local folder holding config, tokenizer and weights
+    revision: str  # Hub commit hash, or a fingerprint of a local folder's files
+
+
+def cache_root() -> Path:
+    base = os.environ.get(CACHE_ENV)
+    root = Path(base).expanduser() if base else Path.home() / ".cache" / "service"
+    return root / "ctranslate2"
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Hash of the names, sizes and modification times of a folder's files (config, weights, vocab)."""
+    digest = hashlib.sha256()
+    for item in sorted(folder.iterdir()):
+        if item.is_file() and not item.name.endswith(_IGNORED_SUFFIXES):
+            stat = item.stat()
+            digest.update(f"{item.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def resolve_source(model: str, revision: str | None = None) -> ModelSource:
+    """The local folder of a model: the folder itself, or its snapshot in the Hugging Face cache.
+
+    A Hub model already in the cache is used as is (this also works with `HF_HUB_OFFLINE=1`);
+    otherwise it is downloaded with the same file filters as `python -m service models fetch`.
+    """
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise FileNotFoundError(f"no config.json in {folder}")
+        return ModelSource(model, folder.resolve(), folder_fingerprint(folder))
+    if model.startswith((".", "/", "~")):
+        raise FileNotFoundError(f"no such folder {folder}")
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot = snapshot_download(model, revision=revision, local_files_only=True)
+    except Exception:
+        from service.models.fetch import fetch_model
+
+        snapshot = fetch_model(model, revision)
+    path = Path(snapshot)
+    return ModelSource(model, path, path.name)  # snapshots/<commit hash>
+
+
+def cache_key(source: ModelSource, quantization: str) -> str:
+    """Folder name of a conversion: readable model name, revision, quantization, CT2 major version."""
+    import ctranslate2
+
+    folder = Path(source.model).expanduser()
+    if folder.is_absolute() or folder.is_dir():
+        where = hashlib.sha256(str(source.path).encode()).hexdigest()[:8]
+        name = f"{source.path.name}-{where}"
+    else:
+        name = source.model.replace("/", "--")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80]
+    major = ctranslate2.__version__.split(".")[0]
+    return f"{name}@{source.revision[:16]}-{quantization}-ct2v{major}"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Exclusive lock between processes (and threads) converting the same model."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the atomic rename below still prevents corruption
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _is_complete(folder: Path) -> bool:
+    return (folder / "model.bin").is_file() and (folder / "config.json").is_file()
+
+
+def convert_model(
+    source: ModelSource, quantization: str, report: Callable[[str], None] | None = None
+) -> Path:
+    """The CTranslate2 conversion of `source`, converted now only if it is not cached yet.
+
+    The conversion is written into a temporary folder beside its final place and renamed when
+    complete, so a crash never leaves a half-written model under the final name; a file lock makes
+    concurrent processes wait for one conversion instead of repeating it.
+    """
+    global conversions
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    key = cache_key(source, quantization)
+    final = root / key
+    if _is_complete(final):
+        return final
+    with _file_lock(root / f".{key}.lock"):
+        if _is_complete(final):  # another process finished while we waited
+            return final
+        for stale in root.glob(f".{key}.tmp-*"):  # left by a crashed conversion; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
+        if final.exists():  # incomplete or damaged: move it aside before replacing it
+            shutil.rmtree(final, ignore_errors=True)
+        if report:
+            report(f"Converting {source.model} to CTranslate2 ({quantization}) ...")
+        work = Path(tempfile.mkdtemp(prefix=f".{key}.tmp-", dir=root))
+        try:
+            start = time.perf_counter()
+            _converter(source.path).convert(str(work), quantization=quantization, force=True)
+            info = {
+                "model": source.model,
+                "revision": source.revision,
+                "quantization": quantization,
+                "source_path": str(source.path),
+                "seconds": round(time.perf_counter() - start, 2),
+            }
+            (work / "service.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+            os.replace(work, final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        with _conversion_lock:
+            conversions += 1
+        if report:
+            report(f"  converted in {info['seconds']} s: {final}")
+    return final
+
+
+def _stamp(folder: Path) -> tuple[int, int] | None:
+    try:
+        stat = (folder / "model.bin").stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def discard_conversion(folder: Path, stamp: tuple[int, int] | None) -> None:
+    """Remove a damaged conversion, unless another process has replaced it meanwhile."""
+    with _file_lock(folder.parent / f".{folder.name}.lock"):
+        if folder.exists() and _stamp(folder) == stamp:
+            aside = folder.with_name(f".{folder.name}.tmp-broken-{os.getpid()}")
+            os.replace(folder, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+
+
+def _converter(path: Path) -> Any:
+    """CTranslate2's HF converter, made to accept BART configs that lack `normalize_before`."""
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):
+        def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
+            config = kwargs.get("config")
+            if config is not None and not hasattr(config, "normalize_before"):
+                config.normalize_before = False  # HF BART is post-norm; CT2's loader reads this field
+            return super().load_model(model_class, model_name_or_path, **kwargs)
+
+    return Converter(str(path), trust_remote_code=False)
+
+
+# -- device, quantization and threads ---------------------------------------------------------------
+
+
+def choose_device(compute_type: str | None) -> tuple[str, str]:
+    """(device, quantization): int8 on CPU, float16 on a GPU, unless the model set says otherwise."""
+    import ctranslate2
+
+    device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type in (None, "", "auto", "default"):
+        if device == "cuda":
+            return device, "float16"
+        return device, "int8" if "int8" in ctranslate2.get_supported_compute_types("cpu") else "float32"
+    if compute_type not in QUANTIZATIONS:
+        raise ModelSetError(
+            f"compute_type {compute_type!r} is not one CTranslate2 knows; choose one of {', '.join(QUANTIZATIONS)}"
+        )
+    supported = ctranslate2.get_supported_compute_types(device)
+    if compute_type not in supported:
+        raise ModelSetError(
+            f"compute_type {compute_type!r} is not supported on this {device}; "
+            f"it supports {', '.join(sorted(supported))}"
+        )
+    return device, compute_type
+
+
+def physical_cores() -> int:
+    """Cores this process may run on, counting SMT siblings once."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return max(1, (os.cpu_count() or 2) // 2)
+    cores = set()
+    for cpu in cpus:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            package = (topology / "physical_package_id").read_text().strip()
+            core = (topology / "core_id").read_text().strip()
+            cores.add((package, core))
+        except OSError:
+            cores.add(("cpu", str(cpu)))
+    return max(1, len(cores))
+
+
+def thread_counts(role: str | None = None, device: str = "cpu") -> tuple[int, int]:
+    """(intra_threads, inter_threads) for the model serving `role`, from the cores of this process.
+
+    Measured on 2 cores (benchmarks/NOTES.md): the summariser (BART, 1024-dim, beam 4) runs alone and
+    gains from intra-op threads (2 threads: 1.45x faster than 1), so it gets every core in one
+    worker. Marian-size translators gain nothing from a second intra-op thread (decoder steps are too
+    small), but a lot from running batches in parallel workers: one call split over 2 workers is
+    1.5x faster, and the two targets the pipeline translates at once run side by side. So a
+    translator gets 2 workers of cores // 2 threads each: the two targets use cores // 2 each whether
+    they are two models (the default set) or one shared model (NLLB), and a call that runs alone
+    splits its batch over both workers (see `_solo`). Giving every model all cores instead
+    oversubscribes the machine when both targets run (4 threads on 2 cores: ~15% slower). On a GPU
+    every model gets one worker (a second worker would hold a second copy of the weights there).
+    `$SERVICE_CT2_THREADS` / `$SERVICE_CT2_INTER_THREADS` override both numbers for every model.
+    """
+    cores = physical_cores()
+    if role == "summarise" or cores < 2 or device != "cpu":
+        intra, inter = cores, 1
+    else:
+        intra, inter = max(1, cores // 2), 2
+    intra = int(os.environ.get(THREADS_ENV) or intra)
+    inter = int(os.environ.get(INTER_THREADS_ENV) or inter)
+    return max(1, intra), max(1, inter)
+
+
+#: CTranslate2 calls running in this process: a call alone may spread over all of its workers.
+_running = 0
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _solo() -> Iterator[bool]:
+    """True when no other CTranslate2 call runs in this process at the start of this one."""
+    global _running
+    with _running_lock:
+        _running += 1
+        alone = _running == 1
+    try:
+        yield alone
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
+# -- the engine -------------------------------------------------------------------------------------
+
+
+def load_generation_config(path: Path) -> Any:
+    """The model's generation settings, found the way `from_pretrained` finds them."""
+    from transformers import GenerationConfig
+
+    try:
+        return GenerationConfig.from_pretrained(path)
+    except OSError:  # older models (distilbart) keep them in config.json
+        return GenerationConfig.from_pretrained(path, config_file_name="config.json", _from_model_config=True)
+
+
+def effective_generation_config(model_config: Any, kwargs: dict[str, Any]) -> Any:
+    """`generate`'s own merge: call kwargs > the model's generation_config > global defaults."""
+    from transformers import GenerationConfig
+
+    merged = GenerationConfig()
+    merged.update(**model_config.to_dict(), defaults_only=True, allow_custom_entries=True)
+    defaults = getattr(model_config, "_get_default_generation_params", None)
+    if defaults is not None:
+        merged.update(**defaults(), defaults_only=True)
+    merged.update(**kwargs)
+    return merged
+
+
+def _as_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    return [int(v) for v in value] if isinstance(value, (list, tuple)) else [int(value)]
+
+
+class CTranslate2Engine(HFTokenizedEngine):
+    """A seq2seq model in CTranslate2. Thread-safe: CTranslate2 queues concurrent calls itself; one
+    lock serialises use of the shared HF tokenizer (its `src_lang` is state)."""
+
+    def __init__(self, spec: ModelSpec):
+        import ctranslate2
+        from transformers import AutoConfig, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        if spec.model is None:
+            raise ModelSetError(f"role {spec.role}: the ctranslate2 engine needs a model")
+        self.label = spec.label
+        self.device, self.compute_type = choose_device(spec.compute_type)
+        source = load_or_explain(spec, lambda: resolve_source(spec.model, spec.revision))
+        self.source = source
+        self.model_dir = load_or_explain(spec, lambda: convert_model(source, self.compute_type))
+        self.tokenizer = load_or_explain(
+            spec, lambda: AutoTokenizer.from_pretrained(source.path, trust_remote_code=False)
+        )
+        config = load_or_explain(
+            spec, lambda: AutoConfig.from_pretrained(source.path, trust_remote_code=False)
+        )
+        self.config = config
+        self.model_generation_config = load_or_explain(spec, lambda: load_generation_config(source.path))
+        self.intra_threads, self.inter_threads = thread_counts(spec.role, self.device)
+        self.translator = load_or_explain(spec, lambda: self._load_translator(ctranslate2))
+        # Output token -> id by position in the CT2 vocabulary, which is the model's own id order
+        # (also for tokens the tokenizer lacks, like M2M100's `madeupword`s HF decodes as `<unk>`).
+        self._target_ids = self._read_target_vocabulary()
+        vocab = self.tokenizer.get_vocab()
+        self._vocab = vocab
+        self.family: Family = resolve_family(
+            getattr(config, "model_type", ""), vocab.__contains__, spec.family
+        )
+        limit = model_input_limit(config, self.tokenizer, spec.generation.get("max_input_tokens"))
+        self._model_limit = limit
+        self.max_output_tokens = model_output_limit(config)
+        self.max_input_tokens = max(8, limit - PROMPT_MARGIN)
+        self._lock = threading.Lock()
+
+    def _load_translator(self, ctranslate2: Any) -> Any:
+        def load() -> Any:
+            return ctranslate2.Translator(
+                str(self.model_dir),
+                device=self.device,
+                compute_type=self.compute_type,
+                intra_threads=self.intra_threads,
+                inter_threads=self.inter_threads,
+            )
+
+        stamp = _stamp(self.model_dir)
+        try:
+            return load()
+        except (RuntimeError, ValueError, OSError):
+            # A cached conversion damaged after the fact (disk full, edited by hand): convert again.
+            discard_conversion(self.model_dir, stamp)
+            self.model_dir = convert_model(self.source, self.compute_type)
+            return load()
+
+    def _read_target_vocabulary(self) -> dict[str, int]:
+        tokens: list[str] = []
+        for name in ("target_vocabulary.json", "shared_vocabulary.json"):
+            path = self.model_dir / name
+            if path.is_file():
+                tokens = json.loads(path.read_text(encoding="utf-8"))
+                break
+        else:
+            for name in ("target_vocabulary.txt", "shared_vocabulary.txt"):
+                path = self.model_dir / name
+                if path.is_file():
+                    tokens = path.read_text(encoding="utf-8").splitlines()
+                    break
+        ids: dict[str, int] = {}
+        for index, token in enumerate(tokens):
+            ids.setdefault(token, index)
+        return ids
+
+    def _token(self, token_id: int) -> str:
+        return self.tokenizer.convert_ids_to_tokens(int(token_id))
+
+    def decoding_options(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """CTranslate2 `translate_batch` options and target prefix equivalent to HF `generate(**kwargs)`."""
+        gen = effective_generation_config(self.model_generation_config, kwargs)
+        prefix = [self._token(gen.forced_bos_token_id)] if gen.forced_bos_token_id is not None else []
+        eos_ids = _as_list(gen.eos_token_id)
+        max_new = int(gen.max_new_tokens) if gen.max_new_tokens is not None else int(gen.max_length) - 1
+        # HF spends the last of its max_new_tokens steps on a forced EOS; CTranslate2 stops at the
+        # limit without generating it, so the visible tokens are the same.
+        max_length = max(1, max_new - (1 if _as_list(gen.forced_eos_token_id) else 0))
+        min_length = 0
+        if eos_ids:  # HF only enforces minimum lengths when it knows the EOS token
+            min_length = max(int(gen.min_new_tokens or 0), int(gen.min_length or 0) - 1)
+        options: dict[str, Any] = {
+            "beam_size": int(gen.num_beams or 1),
+            "max_decoding_length": max_length,
+            "min_decoding_length": min(min_length, max_length),
+            "max_input_length": 0,
+            "return_scores": False,
+        }
+        if options["beam_size"] > 1 and gen.length_penalty is not None:
+            options["length_penalty"] = float(gen.length_penalty)
+        if gen.no_repeat_ngram_size:
+            options["no_repeat_ngram_size"] = int(gen.no_repeat_ngram_size)
+        if gen.repetition_penalty is not None and gen.repetition_penalty != 1.0:
+            options["repetition_penalty"] = float(gen.repetition_penalty)
+        if gen.do_sample:
+            options["sampling_topk"] = int(gen.top_k or 0)
+            options["sampling_temperature"] = float(gen.temperature or 1.0)
+            if gen.top_p is not None and gen.top_p < 1.0:
+                options["sampling_topp"] = float(gen.top_p)
+        suppressed = [list(map(int, ids)) for ids in (gen.bad_words_ids or [])]
+        suppressed += [[int(i)] for i in _as_list(gen.suppress_tokens)]
+        sequences = [[self._token(i) for i in ids] for ids in suppressed]
+        sequences = [s for s in sequences if all(t in self._target_ids for t in s)]
+        if sequences:
+            options["suppress_sequences"] = sequences
+        if eos_ids:
+            ends = [self._token(i) for i in eos_ids]
+            options["end_token"] = ends if len(ends) > 1 else ends[0]
+        return options, prefix
+
+    # -- internals ---------------------------------------------------------------------------------------
+
+    def generate_tokens(self, texts: list[str], lengths: list[int], job: Job) -> list[list[str]]:
+        """Output tokens of one batch of prepared texts (target prefix removed, no EOS)."""
+        options, prefix = self.decoding_options(self.generation_kwargs(job, max(lengths)))
+        with self._lock:
+            source_code = self.family.source_code(job.source)
+            if source_code is not None:
+                self.tokenizer.src_lang = source_code
+            encoded = self.tokenizer(texts, truncation=True, max_length=self._model_limit)["input_ids"]
+            sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
+        with _solo() as alone:
+            # Alone, split the batch so that all workers run; with other calls running (the other
+            # target), each call keeps to one worker and the machine is not oversubscribed.
+            split = -(-len(sources) // self.inter_threads) if alone and self.inter_threads > 1 else 0
+            results = self.translator.translate_batch(
+                sources,
+                target_prefix=[prefix] * len(sources) if prefix else None,
+                max_batch_size=split,
+                **options,
+            )
+        return [result.hypotheses[0][len(prefix) :] for result in results]
+
+    def _generate_batch(self, texts: list[str], lengths: list[int], job: Job) -> list[str]:
+        hypotheses = self.generate_tokens(texts, lengths, job)
+        unk = self.tokenizer.unk_token_id or 0
+        with self._lock:
+            decoded = [
+                self.tokenizer.decode(
+                    [self._target_ids.get(t, unk) for t in tokens], skip_special_tokens=True
+                )
+                for tokens in hypotheses
+            ]
+        return [" ".join(text.split()) for text in decoded]
+
+
+# -- ahead-of-time conversion -------------------------------------------------------------------------
+
+
+def prepare_model_set(model_set: ModelSet, report: Callable[[str], None] = print) -> None:
+    """Convert every role that runs on CTranslate2 now, so the first request does not wait for it.
+
+    Used by `python -m service models fetch` after downloading. Roles sharing a model are converted
+    once; already converted models are only reported. Failures raise `ModelUnavailable`.
+    """
+    from service.engines import engine_kind
+
+    done: set[tuple[str | None, str | None, str]] = set()
+    for spec in model_set.roles.values():
+        if engine_kind(spec) != "ctranslate2" or spec.model is None:
+            continue
+        _, quantization = choose_device(spec.compute_type)
+        key = (spec.model, spec.revision, quantization)
+        if key in done:
+            continue
+        done.add(key)
+        source = load_or_explain(spec, lambda spec=spec: resolve_source(spec.model, spec.revision))
+        before = conversions
+        folder = load_or_explain(spec, lambda source=source, q=quantization: convert_model(source, q, report))
+        if conversions == before:
+            report(f"{spec.label}: CTranslate2 {quantization} model ready in {folder}")

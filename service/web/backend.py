@@ -1,0 +1,305 @@
+"""What the page, the client endpoints and the JSON API share: one `Backend` per process.
+
+It holds the one `Pipeline` (so models load once), the limits, the access rules and the admission
+control: at most `concurrency` articles are processed at once (page, client endpoints and JSON API
+together); Gradio's queue holds up to `queue_size` more and refuses the rest ("queue full"), and the
+JSON API admits up to `concurrency + queue_size` requests and answers 503 "server busy" beyond that.
+
+Models are warmed in a background thread when the app starts, so the page answers at once; a model
+that cannot be loaded does not stop the app: every request that needs it gets the `ModelUnavailable`
+message naming the model and what to do about it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from service.batch import BatchItem
+from service.batch import run_batch as _run_batch
+from service.errors import EmptyInput, InputError, ModelSetError, ServiceError
+from service.limits import Limits
+from service.models.sets import ROLES
+from service.pipeline import Pipeline, PipelineOptions
+from service.result import Result
+from service.web.access import Access
+
+log = logging.getLogger(__name__)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def default_max_body_bytes(limits: Limits) -> int:
+    """Largest JSON body worth reading: `max_chars` characters at 6 bytes each (a `\\uXXXX` escape,
+    the worst case for Korean or Japanese text) plus room for the other fields."""
+    return limits.max_chars * 6 + 64 * 1024
+
+
+class Backend:
+    """What the page and the endpoints share: the pipeline, the limits and the model status.
+
+    A bad model-set configuration (`SERVICE_MODELS` naming a missing file) does not stop the app
+    either: the error is kept and every request gets its message.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline | None = None,
+        *,
+        models: str | os.PathLike | None = None,
+        concurrency: int | None = None,
+        queue_size: int | None = None,
+        max_body_bytes: int | None = None,
+        access: Access | None = None,
+    ):
+        self.config_error: ServiceError | None = None
+        if pipeline is None:
+            try:
+                pipeline = Pipeline(models=models)
+            except ModelSetError as exc:
+                log.error("%s", exc)
+                self.config_error = exc
+        self._pipeline = pipeline
+        self.limits = pipeline.limits if pipeline is not None else Limits.from_env()
+        #: Articles processed at the same time, page and JSON API together (also the queue's limit).
+        self.concurrency = concurrency or _env_int("SERVICE_CONCURRENCY", 2)
+        #: Requests that may wait in Gradio's queue before new ones are turned away.
+        self.queue_size = queue_size or _env_int("SERVICE_QUEUE_SIZE", 32)
+        self.max_body_bytes = max_body_bytes or _env_int(
+            "SERVICE_MAX_BODY_BYTES", default_max_body_bytes(self.limits)
+        )
+        #: Login, API token and rate limit (`service.web.access`); read from the environment by default.
+        self.access = access if access is not None else Access.from_env()
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        # JSON API requests admitted (running or waiting for a slot); beyond the limit: 503 busy.
+        self._admitted = 0
+        self._admit_lock = threading.Lock()
+        self._status: dict[str, str | None] = {}
+        self._status_lock = threading.Lock()
+        self._warm_thread: threading.Thread | None = None
+        self._warm_done = threading.Event()
+        # Models are loaded one at a time: two first loads at once (the pipeline translates into
+        # Korean and Japanese in parallel threads) can leave one model with uninitialised weights.
+        self._load_lock = threading.Lock()
+        self._loaded: set[str] = set()
+
+    # -- the pipeline ----------------------------------------------------------------------------------
+
+    @property
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            assert self.config_error is not None
+            raise self.config_error
+        return self._pipeline
+
+    def loaded_pipeline(self) -> Pipeline:
+        """The pipeline with every model it can have already loaded (one by one, see `_load_lock`).
+
+        Roles whose model warm-up found missing are left to the pipeline, which raises
+        `ModelUnavailable` only for runs that need them."""
+        pipeline = self.pipeline
+        if len(self._loaded) < len(ROLES):
+            with self._load_lock:
+                for role in ROLES:
+                    if role not in self._loaded and self._status.get(role) is None:
+                        self._load(pipeline, role)
+        return pipeline
+
+    def _load(self, pipeline: Pipeline, role: str) -> str | None:
+        """Load one role's model (caller holds `_load_lock`); None when loaded, else the message."""
+        try:
+            pipeline.engine(role)
+        except ServiceError as exc:
+            return str(exc)
+        self._loaded.add(role)
+        return None
+
+    def run(
+        self,
+        text: str,
+        *,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        progress: Callable[[str, float], None] | None = None,
+    ) -> Result:
+        """One article through the pipeline; at most `concurrency` run at once, the rest wait."""
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyInput(
+                "The article is empty: paste its text, or upload a file (.txt, .md, .html, .pdf, .docx)."
+            )
+        options = {"source_language": source_language, "length": length, "mode": mode}
+        for name, value in options.items():
+            if not isinstance(value, str):
+                raise InputError(f"{name} must be a string, got {type(value).__name__}")
+        with self._slots:
+            if progress is not None and len(self._loaded) < len(ROLES):
+                progress("Loading models", 0.0)
+            result = self.loaded_pipeline().run(text, progress=progress, **options)
+        self._mark_loaded(result.models)
+        return result
+
+    def run_batch(
+        self,
+        files: Sequence[tuple[str, str | os.PathLike | bytes]],
+        *,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        on_done: Callable[[BatchItem], None] | None = None,
+    ) -> list[BatchItem]:
+        """Many `(name, path-or-bytes)` files, one `BatchItem` each (`service.batch.run_batch`).
+
+        A file that fails is recorded with its reason and the rest go on; only a missing model or a
+        broken model set stops the batch. The batch holds one processing slot while it runs."""
+        if not files:
+            raise EmptyInput("No files to process: upload one or more (.txt, .md, .html, .pdf, .docx).")
+        self.limits.check("max_batch_files", len(files), "The number of files in the batch")
+        options = PipelineOptions(source_language=source_language, length=length, mode=mode).validated()
+        with self._slots:
+            items = _run_batch(
+                self.loaded_pipeline(), files, vars(options), limits=self.limits, on_done=on_done
+            )
+        for item in items:
+            if item.result is not None:
+                self._mark_loaded(item.result.models)
+        return items
+
+    def admit(self) -> bool:
+        """Count one JSON request in (True), or refuse it (False) when `concurrency + queue_size`
+        are already running or waiting. Pair every True with `release()`."""
+        with self._admit_lock:
+            if self._admitted >= self.concurrency + self.queue_size:
+                return False
+            self._admitted += 1
+            return True
+
+    def release(self) -> None:
+        with self._admit_lock:
+            self._admitted -= 1
+
+    def _mark_loaded(self, roles: Iterable[str]) -> None:
+        """A model missing at warm-up may load later (the network came back): record it."""
+        fresh = [role for role in roles if role not in self._loaded]
+        if fresh:
+            with self._status_lock:
+                for role in fresh:
+                    self._loaded.add(role)
+                    if role in self._status:
+                        self._status[role] = None
+
+    # -- warm-up and status -----------------------------------------------------------------------------
+
+    def start_warm_up(self) -> threading.Thread | None:
+        """Load every model in a background thread (once); the app serves requests meanwhile."""
+        if self._pipeline is None:
+            self._warm_done.set()
+            return None
+        with self._status_lock:
+            if self._warm_thread is None:
+                self._warm_thread = threading.Thread(target=self._warm_up, name="warm-up", daemon=True)
+                self._warm_thread.start()
+        return self._warm_thread
+
+    def _warm_up(self) -> None:
+        try:
+            for role in ROLES:
+                try:
+                    with self._load_lock:
+                        outcome = self._load(self.pipeline, role)
+                except Exception as exc:  # a loader bug must not kill the thread or hide other roles
+                    log.exception("Loading the %s model failed", role)
+                    outcome = f"The {role} model could not be loaded ({type(exc).__name__}: {exc})"
+                if outcome:
+                    log.warning("%s", outcome)
+                with self._status_lock:
+                    self._status[role] = outcome
+        finally:
+            self._warm_done.set()
+
+    def wait_warm_up(self, timeout: float | None = None) -> bool:
+        return self._warm_done.wait(timeout)
+
+    @property
+    def warm_up_done(self) -> bool:
+        return self._warm_done.is_set()
+
+    def model_states(self) -> dict[str, dict[str, Any]]:
+        """Role → model label, engine and state: loaded, missing (with the error), loading, or pending."""
+        if self._pipeline is None:
+            return {}
+        with self._status_lock:
+            status = dict(self._status)
+        started = self._warm_thread is not None
+        states: dict[str, dict[str, Any]] = {}
+        for role in ROLES:
+            spec = self._pipeline.model_set.spec(role)
+            if role in status:
+                state = "loaded" if status[role] is None else "missing"
+            else:
+                state = "loading" if started and not self.warm_up_done else "pending"
+            states[role] = {
+                "model": spec.label,
+                "engine": spec.engine,
+                "state": state,
+                "error": status.get(role),
+            }
+        return states
+
+    def health(self) -> dict[str, Any]:
+        states = self.model_states()
+        missing = [role for role, s in states.items() if s["state"] == "missing"]
+        loaded = [role for role, s in states.items() if s["state"] == "loaded"]
+        if self.config_error is not None:
+            status = "misconfigured"
+        elif missing:
+            status = "degraded"
+        elif len(loaded) == len(ROLES):
+            status = "ready"
+        else:
+            status = "loading"
+        data: dict[str, Any] = {
+            "ok": status == "ready",
+            "status": status,
+            "model_set": self._pipeline.model_set.name if self._pipeline is not None else None,
+            "loaded": loaded,
+            "missing": missing,
+            "models": states,
+        }
+        if self.config_error is not None:
+            data["error"] = {"error": self.config_error.code, "message": str(self.config_error)}
+        return data
+
+    def status_line(self) -> str:
+        """One line (or a few) for the page: loading, ready, or which models are missing and why."""
+        if self.config_error is not None:
+            return f"Model configuration error: {self.config_error}"
+        states = self.model_states()
+        loaded = sum(s["state"] == "loaded" for s in states.values())
+        missing = {role: s for role, s in states.items() if s["state"] == "missing"}
+        name = self.pipeline.model_set.name
+        if missing:
+            lines = [f"Models ({name}): {loaded} of {len(ROLES)} loaded; missing: {', '.join(missing)}."]
+            lines += [f"- {role}: {s['error']}" for role, s in missing.items()]
+            return "\n".join(lines)
+        if loaded == len(ROLES):
+            return f"Models ({name}): all {len(ROLES)} loaded and ready."
+        if self._warm_thread is None:
+            return f"Models ({name}): loaded on first use."
+        return f"Models ({name}): loading ({loaded} of {len(ROLES)} ready); you can submit meanwhile."
+
+

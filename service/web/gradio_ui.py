@@ -1,0 +1,707 @@
+"""The Gradio page and the Gradio client endpoints: a thin layer over `Pipeline`, no model logic.
+
+`build_demo(backend)` lays out the page; `Handlers` holds the event handlers (plain methods, easy to
+call in tests). Every `ServiceError` becomes `gr.Error(message)`, so users (and `gradio_client`, as
+`AppError`, whose `title` names the kind of problem) see one sentence, never a stack trace. All model
+output goes into Textboxes and Dataframes of plain strings: nothing a model (or a user) writes is
+ever rendered as HTML or Markdown.
+
+Client endpoints (parameter names are the handlers' argument names):
+  /process   (text, file, source_language, length, mode) -> summary, korean, japanese, details
+  /batch     (files, source_language, length, mode) -> results (one `BatchItem.to_dict()` per file)
+  /summarise (text, length) -> summary
+  /translate (text, target, source) -> translation
+  /detect    (text) -> language, probability
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from service.batch import BatchItem, write_jsonl, write_markdown_zip
+from service.documents import SUPPORTED_EXTENSIONS, read_document
+from service.errors import (
+    DocumentError,
+    EmptyInput,
+    InputError,
+    InputTooLarge,
+    ModelSetError,
+    ModelUnavailable,
+    ServiceError,
+    UnsupportedLanguage,
+)
+from service.pipeline import LENGTHS
+from service.result import Result
+from service.web.access import AccessError, TooManyRequests
+from service.web.backend import Backend
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
+SOURCE_CHOICES = [
+    ("Detect automatically", "auto"),
+    ("English", "en"),
+    ("Korean · 한국어", "ko"),
+    ("Japanese · 日本語", "ja"),
+]
+LENGTH_CHOICES = [("Short", "short"), ("Medium", "medium"), ("Long", "long")]
+MODE_CHOICES = [("Summary", "summary"), ("Full article", "article")]
+ALIGNED_HEADERS = ["#", "English", "한국어", "日本語"]
+BATCH_HEADERS = ["File", "Status", "Language", "Summary / reason"]
+#: The upload widget's accepted types (the reader also sniffs content, since names can lie).
+FILE_TYPES = list(SUPPORTED_EXTENSIONS)
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+#: Every event that runs models shares one concurrency limit in Gradio's queue (the queue's default).
+MODEL_WORK = "models"
+#: Result files kept for download before the oldest are deleted (Gradio copies them into its cache).
+KEEP_DOWNLOADS = 64
+#: Gradio's cache (uploads, and results copied there for download) is swept every hour of files older
+#: than an hour: disk use stays bounded however many requests come.
+CACHE_SWEEP_S = 3600
+#: Local fonts only: the page must not fetch fonts from the internet, and CJK needs Noto CJK.
+FONTS = [
+    "Noto Sans",
+    "Noto Sans CJK KR",
+    "Noto Sans CJK JP",
+    "Apple SD Gothic Neo",
+    "Hiragino Sans",
+    "Malgun Gothic",
+    "Yu Gothic",
+    "ui-sans-serif",
+    "system-ui",
+    "sans-serif",
+]
+THEME = gr.themes.Default(font=FONTS, font_mono=["Noto Sans Mono CJK KR", "ui-monospace", "monospace"])
+CSS = """
+#out-en textarea, #out-ko textarea, #out-ja textarea { font-size: 1rem; line-height: 1.6; }
+#status textarea { font-size: 0.85rem; }
+"""
+
+
+#: The toast's title (and `AppError.title` for `gradio_client`) for each kind of error; the most
+#: specific class listed first. Anything else: "Cannot process this".
+ERROR_TITLES: dict[type[ServiceError], str] = {
+    TooManyRequests: "Too many requests",
+    AccessError: "Not allowed",
+    EmptyInput: "Empty input",
+    UnsupportedLanguage: "Unsupported language",
+    InputTooLarge: "Too large",
+    DocumentError: "Unreadable document",
+    ModelUnavailable: "Model unavailable",
+    ModelSetError: "Model configuration error",
+}
+
+
+def user_error(exc: ServiceError) -> gr.Error:
+    """The message as a toast. Gradio renders toast text as (sanitised) HTML, so tags are escaped: a
+    file name such as `<b>x.txt` must show literally. Only `<` and `>`: `gradio_client` receives
+    the same string, and an `&` in a URL should reach it unchanged."""
+    message = str(exc).replace("<", "&lt;").replace(">", "&gt;")
+    title = next((t for kind, t in ERROR_TITLES.items() if isinstance(exc, kind)), "Cannot process this")
+    return gr.Error(message, title=title, print_exception=False)
+
+
+def details_text(result: Result, source: dict[str, Any]) -> str:
+    """Detected language, input, models and time per stage, as plain text."""
+    language = LANGUAGE_NAMES.get(result.source_language, result.source_language)
+    how = "chosen by you" if result.detection_method == "given" else f"detected by {result.detection_method}"
+    lines = [
+        f"Source language: {language} ({result.source_language}), probability "
+        f"{result.language_probability:.2f}, {how}",
+    ]
+    if source.get("kind") == "file":
+        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
+        lines.append(f"Input: file {source['name']} ({source['format']}{encoding})")
+    else:
+        lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
+    lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
+    lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in result.models.items()))
+    stages = [f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items() if stage != "total"]
+    lines.append("Time per stage: " + ", ".join(stages))
+    if "total" in result.timings:
+        lines.append(f"Total time: {result.timings['total']:.2f} s")
+    return "\n".join(lines)
+
+
+def warnings_text(result: Result) -> str:
+    lines = [f"⚠ {q.get('field', '')}: {q.get('message', '')}" for q in result.quality]
+    lines += [f"⚠ {warning}" for warning in result.warnings]
+    return "\n".join(lines) if lines else "No quality warnings."
+
+
+def aligned_rows(result: Result) -> list[list[str]]:
+    return [[str(i), s.en, s.ko, s.ja] for i, s in enumerate(result.segments, 1)]
+
+
+def article_texts(result: Result) -> tuple[str, str, str]:
+    article = result.article or {}
+    return tuple("\n\n".join(article.get(lang, [])) for lang in ("en", "ko", "ja"))  # type: ignore[return-value]
+
+
+class Downloads:
+    """Writes each result as JSON and Markdown into its own folder under the system temp directory
+    (where Gradio may serve files from), keeping only the most recent `keep` results."""
+
+    def __init__(self, root: Path | None = None, keep: int = KEEP_DOWNLOADS):
+        self.root = root or Path(tempfile.gettempdir()) / "service-downloads"
+        self.keep = keep
+        self._folders: deque[Path] = deque()
+        self._lock = threading.Lock()
+
+    def _folder(self) -> Path:
+        """A new folder for one result; the oldest beyond `keep` are deleted."""
+        folder = self.root / uuid.uuid4().hex
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._folders.append(folder)
+            while len(self._folders) > self.keep:
+                shutil.rmtree(self._folders.popleft(), ignore_errors=True)
+        return folder
+
+    def write(self, result: Result, details: dict[str, Any]) -> tuple[str, str]:
+        folder = self._folder()
+        stem = f"summary-{result.source_language}-{result.mode}"
+        json_path = folder / f"{stem}.json"
+        md_path = folder / f"{stem}.md"
+        json_path.write_text(json.dumps(details, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        md_path.write_text(result.to_markdown(), encoding="utf-8")
+        return str(json_path), str(md_path)
+
+    def write_batch(self, items: list[BatchItem]) -> tuple[str, str]:
+        """`results.jsonl` (one object per file, failures included) and `results.zip` (Markdown)."""
+        folder = self._folder()
+        jsonl = write_jsonl(items, folder / "results.jsonl")
+        archive = write_markdown_zip(items, folder / "results.zip")
+        return str(jsonl), str(archive)
+
+
+class Handlers:
+    """Event handlers for the page and the client endpoints, sharing one `Backend`."""
+
+    def __init__(self, backend: Backend, downloads: Downloads | None = None):
+        self.backend = backend
+        self.downloads = downloads or Downloads()
+
+    # -- shared steps ------------------------------------------------------------------------------
+
+    def _check_rate(self, request: gr.Request | None) -> None:
+        """The per-client rate limit (`service.web.access`; off unless configured), for every event that
+        runs models. Raises `TooManyRequests` (a `ServiceError`)."""
+        self.backend.access.check_rate(client_host(request) or "local")
+
+    def _article(self, text: str | None, file: Any) -> tuple[str, dict[str, Any]]:
+        """The article's text: from the uploaded file when there is one, else from the text box."""
+        path = _file_path(file)
+        if path:
+            document = read_document(path, limits=self.backend.limits)
+            return document.text, {
+                "kind": "file",
+                "name": document.name,
+                "format": document.format,
+                "encoding": document.encoding,
+            }
+        if text is None or not str(text).strip():
+            raise EmptyInput(
+                f"The article is empty: paste its text, or upload a file ({', '.join(SUPPORTED_EXTENSIONS)})."
+            )
+        return str(text), {"kind": "text", "chars": len(text)}
+
+    def _run(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None,
+        progress: gr.Progress,
+    ) -> tuple[Result, dict[str, Any]]:
+        try:
+            self._check_rate(request)
+            if _file_path(file):
+                progress(0.0, desc="Reading the file")
+            article, source = self._article(text, file)
+            result = self.backend.run(
+                article,
+                source_language=source_language or "auto",
+                length=length or "medium",
+                mode=mode or "summary",
+                progress=lambda stage, fraction: progress(fraction, desc=stage),
+            )
+        except ServiceError as exc:
+            raise user_error(exc) from None
+        details = result.to_dict()
+        details["input"] = source
+        return result, details
+
+    # -- the page --------------------------------------------------------------------------------------
+
+    def process_page(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented idiom)
+    ) -> tuple:
+        """Everything the page shows for one article (outputs in `build_demo`'s order)."""
+        result, details = self._run(text, file, source_language, length, mode, request, progress)
+        json_path, md_path = self.downloads.write(result, details)
+        article_en, article_ko, article_ja = article_texts(result)
+        return (
+            result.summary,
+            result.translations.get("ko", ""),
+            result.translations.get("ja", ""),
+            warnings_text(result),
+            details_text(result, details["input"]),
+            aligned_rows(result),
+            gr.update(visible=result.article is not None),
+            article_en,
+            article_ko,
+            article_ja,
+            gr.update(value=json_path, interactive=True),
+            gr.update(value=md_path, interactive=True),
+        )
+
+    def _batch(
+        self,
+        files: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None,
+        progress: gr.Progress,
+    ) -> list[BatchItem]:
+        """Every uploaded file through the pipeline, in order; a failed file is listed, not fatal."""
+        paths = [path for path in map(_file_path, files or []) if path]
+        total = len(paths)
+        done = 0
+
+        def on_done(item: BatchItem) -> None:
+            nonlocal done
+            done += 1
+            progress(done / total, desc=f"{done} of {total} files done ({item.name})")
+
+        try:
+            self._check_rate(request)
+            if paths:
+                progress(0.0, desc=f"0 of {total} files done")
+            return self.backend.run_batch(
+                [(Path(path).name, path) for path in paths],
+                source_language=source_language or "auto",
+                length=length or "medium",
+                mode=mode or "summary",
+                on_done=on_done,
+            )
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def batch_page(
+        self,
+        files: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple:
+        """The batch tab: one table row per file, a one-line summary, and both downloads."""
+        items = self._batch(files, source_language, length, mode, request, progress)
+        jsonl, archive = self.downloads.write_batch(items)
+        return (
+            batch_rows(items),
+            batch_summary(items),
+            gr.update(value=jsonl, interactive=True),
+            gr.update(value=archive, interactive=True),
+        )
+
+    def batch(
+        self,
+        files: Any,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> list[dict]:
+        """One record per file, in upload order: `{"file", "ok": true, "result"}` or
+        `{"file", "ok": false, "error", "message"}` (`BatchItem.to_dict()`)."""
+        items = self._batch(files, source_language, length, mode, request, progress)
+        return [item.to_dict() for item in items]
+
+    def status(self) -> tuple[str, Any]:
+        """The model status line; the polling timer stops once warm-up has finished."""
+        return self.backend.status_line(), gr.update(active=not self.backend.warm_up_done)
+
+    # -- client endpoints ------------------------------------------------------------------------------
+
+    def process(
+        self,
+        text: str | None = "",
+        file: Any = None,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str, str, dict]:
+        """Summary, Korean, Japanese, and every detail of the result as a JSON object."""
+        result, details = self._run(text, file, source_language, length, mode, request, progress)
+        return result.summary, result.translations.get("ko", ""), result.translations.get("ja", ""), details
+
+    def summarise(self, text: str, length: str = "medium", request: gr.Request | None = None) -> str:
+        """English summary of an article; Korean or Japanese articles are translated to English first."""
+        try:
+            self._check_rate(request)
+            _require_text(text)
+            if length not in LENGTHS:
+                raise InputError(f"Unknown length {length!r}; choose one of: {', '.join(LENGTHS)}")
+            pipeline = self.backend.loaded_pipeline()
+            pipeline.limits.check("max_chars", len(text), "The text's length in characters")
+            if pipeline.detect(text).language == "en":
+                return pipeline.summarise(text, length)
+            return self.backend.run(text, length=length).summary
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def translate(
+        self,
+        text: str,
+        target: str,
+        source: str = "auto",
+        request: gr.Request | None = None,
+    ) -> str:
+        """Translate text into `target`; `source` "auto" detects the text's language."""
+        try:
+            self._check_rate(request)
+            _require_text(text)
+            for name, value, allowed in (
+                ("target", target, LANGUAGE_NAMES),
+                ("source", source, ("auto", *LANGUAGE_NAMES)),
+            ):
+                if value not in allowed:
+                    raise InputError(f"Unknown {name} {value!r}; choose one of: {', '.join(allowed)}")
+            pipeline = self.backend.loaded_pipeline()
+            pipeline.limits.check("max_chars", len(text), "The text's length in characters")
+            if source == "auto":
+                source = pipeline.detect(text).language
+            return pipeline.translate([text], source, target)[0]
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def detect(self, text: str, request: gr.Request | None = None) -> tuple[str, float]:
+        """The text's language (en, ko or ja) and the detector's probability."""
+        try:
+            self._check_rate(request)
+            _require_text(text)
+            detection = self.backend.pipeline.detect(text)
+        except ServiceError as exc:
+            raise user_error(exc) from None
+        return detection.language, round(detection.probability, 4)
+
+
+def batch_rows(items: list[BatchItem]) -> list[list[str]]:
+    """File, status, language, and the summary or the reason it failed: plain strings."""
+    rows = []
+    for item in items:
+        if item.result is not None:
+            rows.append([item.name, "ok", item.result.source_language, item.result.summary])
+        else:
+            rows.append([item.name, f"failed ({item.error_code})", "", item.error or ""])
+    return rows
+
+
+def batch_summary(items: list[BatchItem]) -> str:
+    failed = [item.name for item in items if item.result is None]
+    line = f"{len(items) - len(failed)} of {len(items)} file(s) processed"
+    return line + (f"; {len(failed)} failed: {', '.join(failed)}." if failed else ".")
+
+
+def sweep_upload_leftovers(folder: str | Path | None = None, age_s: float = CACHE_SWEEP_S) -> int:
+    """Delete the empty `tmp*` files older than `age_s` in Gradio's upload folder; returns how many.
+
+    Gradio 6.31 creates one for every uploaded file it hands to a handler (`gr.File` with
+    type="filepath" opens a `NamedTemporaryFile(delete=False)` and never uses it), and its own cache
+    sweep (`delete_cache`) does not know about them. Only empty regular files named `tmp*` directly
+    in the folder are touched, so nothing else there can be lost."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(folder or get_upload_folder())
+    cutoff = time.time() - age_s
+    removed = 0
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if not entry.name.startswith("tmp") or not entry.is_file(follow_symlinks=False):
+                continue
+            info = entry.stat(follow_symlinks=False)
+            if info.st_size == 0 and info.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def client_host(request: gr.Request | None) -> str | None:
+    """The client's IP address from Gradio's request, when there is one."""
+    client = getattr(request, "client", None) if request is not None else None
+    return getattr(client, "host", None) if client is not None else None
+
+
+def _require_text(text: Any) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise EmptyInput("The text is empty: send the text to work on.")
+
+
+def _file_path(file: Any) -> str | None:
+    """Gradio passes a path (type="filepath"); be lenient with a FileData-like dict or object."""
+    if not file:
+        return None
+    if isinstance(file, str | Path):
+        return str(file)
+    if isinstance(file, dict):
+        return file.get("path")
+    return getattr(file, "path", None)
+
+
+def load_examples(folder: Path = EXAMPLES_DIR) -> list[tuple[str, str]]:
+    """(label, text) for each example article shipped in `examples/*.txt`."""
+    examples = []
+    for path in sorted(folder.glob("*.txt")):
+        text = path.read_text(encoding="utf-8").strip()
+        label = text.splitlines()[0][:60] if text else path.stem
+        examples.append((label, text))
+    return examples
+
+
+def _client_endpoints(
+    handlers: Handlers,
+    page_inputs: list[gr.components.Component],
+    batch_inputs: list[gr.components.Component],
+) -> None:
+    """The endpoints for `gradio_client`, each an event on a hidden button whose hidden components
+    give the API its types and its return names. /process and /batch take the page's own inputs."""
+    languages = list(LANGUAGE_NAMES)
+    with gr.Column(visible=False):
+        text = gr.Textbox(label="text")
+        length = gr.Radio(list(LENGTHS), value="medium", label="length")
+        target = gr.Radio(languages, value=None, label="target")
+        source = gr.Radio(["auto", *languages], value="auto", label="source")
+        endpoints = {
+            "process": (
+                handlers.process,
+                page_inputs,
+                [
+                    gr.Textbox(label="summary"),
+                    gr.Textbox(label="korean"),
+                    gr.Textbox(label="japanese"),
+                    gr.JSON(label="details"),
+                ],
+            ),
+            "batch": (handlers.batch, batch_inputs, [gr.JSON(label="results")]),
+            "summarise": (handlers.summarise, [text, length], [gr.Textbox(label="summary")]),
+            "translate": (handlers.translate, [text, target, source], [gr.Textbox(label="translation")]),
+            "detect": (
+                handlers.detect,
+                [text],
+                [gr.Textbox(label="language"), gr.Number(label="probability")],
+            ),
+        }
+        for api_name, (fn, inputs, outputs) in endpoints.items():
+            trigger = gr.Button(api_name, visible=False)
+            trigger.click(fn, inputs=inputs, outputs=outputs, api_name=api_name, concurrency_id=MODEL_WORK)
+
+
+def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
+    """One article: text or file in, three languages, details, alignment and downloads out.
+    Returns the inputs (also those of the /process client endpoint)."""
+    with gr.Row():
+        with gr.Column(scale=3):
+            text_in = gr.Textbox(
+                label="Article text",
+                placeholder="Paste a news article in English, Korean or Japanese…",
+                lines=10,
+                max_lines=20,
+                elem_id="input-text",
+            )
+            file_in = gr.File(
+                label="…or upload a file (used instead of the text box)",
+                file_types=FILE_TYPES,
+                type="filepath",
+                elem_id="upload",
+                height=110,
+            )
+        with gr.Column(scale=1, min_width=240):
+            source_in = gr.Radio(
+                SOURCE_CHOICES, value="auto", label="Source language", elem_id="source-language"
+            )
+            length_in = gr.Radio(LENGTH_CHOICES, value="medium", label="Summary length", elem_id="length")
+            mode_in = gr.Radio(MODE_CHOICES, value="summary", label="Mode", elem_id="mode")
+            run_btn = gr.Button("Summarise and translate", variant="primary", elem_id="run")
+            clear_btn = gr.ClearButton(value="Clear", elem_id="clear")
+    examples = load_examples()
+    if examples:
+        gr.Examples(
+            examples=[[text] for _, text in examples],
+            inputs=[text_in],
+            example_labels=[label for label, _ in examples],
+            label="Example articles",
+        )
+    with gr.Row(equal_height=True):
+        out_en = gr.Textbox(label="English", lines=8, interactive=False, buttons=["copy"], elem_id="out-en")
+        out_ko = gr.Textbox(label="한국어", lines=8, interactive=False, buttons=["copy"], elem_id="out-ko")
+        out_ja = gr.Textbox(label="日本語", lines=8, interactive=False, buttons=["copy"], elem_id="out-ja")
+    warnings = gr.Textbox(label="Quality warnings", interactive=False, lines=1, elem_id="warnings")
+    details = gr.Textbox(label="Details", interactive=False, lines=6, elem_id="details")
+    aligned = gr.Dataframe(
+        headers=ALIGNED_HEADERS,
+        datatype="str",
+        interactive=False,
+        wrap=True,
+        label="Sentence by sentence",
+        column_widths=["4%", "32%", "32%", "32%"],
+        elem_id="aligned",
+    )
+    with gr.Column(visible=False, elem_id="article") as article_box:
+        gr.Markdown("### Full article")
+        with gr.Row(equal_height=True):
+            article_en = gr.Textbox(
+                label="English", lines=12, interactive=False, buttons=["copy"], elem_id="article-en"
+            )
+            article_ko = gr.Textbox(
+                label="한국어", lines=12, interactive=False, buttons=["copy"], elem_id="article-ko"
+            )
+            article_ja = gr.Textbox(
+                label="日本語", lines=12, interactive=False, buttons=["copy"], elem_id="article-ja"
+            )
+    with gr.Row():
+        json_btn = gr.DownloadButton("Download JSON", interactive=False, elem_id="download-json")
+        md_btn = gr.DownloadButton("Download Markdown", interactive=False, elem_id="download-md")
+
+    inputs = [text_in, file_in, source_in, length_in, mode_in]
+    page_outputs = [
+        out_en,
+        out_ko,
+        out_ja,
+        warnings,
+        details,
+        aligned,
+        article_box,
+        article_en,
+        article_ko,
+        article_ja,
+        json_btn,
+        md_btn,
+    ]
+    run_btn.click(
+        handlers.process_page,
+        inputs=inputs,
+        outputs=page_outputs,
+        api_visibility="private",
+        show_progress_on=[out_en, out_ko, out_ja],
+        concurrency_id=MODEL_WORK,
+    )
+    clear_btn.add([text_in, file_in, out_en, out_ko, out_ja, warnings, details, aligned])
+    return inputs
+
+
+def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Component]:
+    """Several files: one row per file (failures with their reason), JSONL and ZIP downloads.
+    Returns the inputs (also those of the /batch client endpoint)."""
+    with gr.Row():
+        with gr.Column(scale=3):
+            files_in = gr.File(
+                label=f"Articles: up to {max_files} files ({', '.join(FILE_TYPES)})",
+                file_count="multiple",
+                file_types=FILE_TYPES,
+                type="filepath",
+                elem_id="batch-upload",
+            )
+        with gr.Column(scale=1, min_width=240):
+            source_in = gr.Radio(
+                SOURCE_CHOICES, value="auto", label="Source language", elem_id="batch-source-language"
+            )
+            length_in = gr.Radio(
+                LENGTH_CHOICES, value="medium", label="Summary length", elem_id="batch-length"
+            )
+            mode_in = gr.Radio(MODE_CHOICES, value="summary", label="Mode", elem_id="batch-mode")
+            run_btn = gr.Button("Process all files", variant="primary", elem_id="batch-run")
+    summary = gr.Textbox(label="Batch", interactive=False, lines=1, elem_id="batch-summary")
+    table = gr.Dataframe(
+        headers=BATCH_HEADERS,
+        datatype="str",
+        interactive=False,
+        wrap=True,
+        label="One row per file",
+        column_widths=["20%", "14%", "8%", "58%"],
+        elem_id="batch-results",
+    )
+    with gr.Row():
+        jsonl_btn = gr.DownloadButton(
+            "Download all (JSONL)", interactive=False, elem_id="batch-download-jsonl"
+        )
+        zip_btn = gr.DownloadButton(
+            "Download all (ZIP of Markdown)", interactive=False, elem_id="batch-download-zip"
+        )
+    inputs = [files_in, source_in, length_in, mode_in]
+    run_btn.click(
+        handlers.batch_page,
+        inputs=inputs,
+        outputs=[table, summary, jsonl_btn, zip_btn],
+        api_visibility="private",
+        show_progress_on=[table],
+        concurrency_id=MODEL_WORK,
+    )
+    return inputs
+
+
+def build_demo(backend: Backend) -> gr.Blocks:
+    """The page: a tab for one article (text or file), a tab for a batch of files."""
+    handlers = Handlers(backend)
+    with gr.Blocks(title="News summary · 요약 · 要約", delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S)) as demo:
+        gr.Markdown(
+            "# News summary and translation\n"
+            "An English, Korean or Japanese news article in; an English summary with Korean and "
+            "Japanese translations out, from local models."
+        )
+        status = gr.Textbox(
+            value=backend.status_line(),
+            label="Model status",
+            elem_id="status",
+            interactive=False,
+            lines=1,
+            max_lines=6,
+        )
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("One article", id="single", elem_id="tab-single"):
+                inputs = _single_article_tab(handlers)
+            with gr.Tab("Several files", id="batch", elem_id="tab-batch"):
+                batch_inputs = _batch_tab(handlers, backend.limits.max_batch_files)
+
+        # Warm-up status: poll until every model has loaded or failed, then stop.
+        timer = gr.Timer(2.0, active=not backend.warm_up_done)
+        timer.tick(handlers.status, outputs=[status, timer], api_visibility="private", queue=False)
+        demo.load(handlers.status, outputs=[status, timer], api_visibility="private", queue=False)
+
+        _client_endpoints(handlers, inputs, batch_inputs)
+
+    demo.queue(default_concurrency_limit=backend.concurrency, max_size=backend.queue_size)
+    return demo
