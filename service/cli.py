@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from service.errors import InputError, ModelSetError, ModelUnavailable, ServiceError
+from service.languages import SOURCE_LANGUAGES
 from service.models.sets import builtin_names, load_model_set
-from service.pipeline import LENGTHS, MODES, SOURCE_LANGUAGES
+from service.pipeline import LENGTHS, MODES
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL = 3

@@ -20,9 +20,10 @@ from cachetools import LRUCache
 
 from service.engines import Engine, Job, engine_kind, load_engine
 from service.errors import InputError, ServiceError
+from service.languages import SOURCE_LANGUAGES, TARGETS
 from service.limits import Limits
 from service.models.sets import ROLES, ModelSet, load_model_set
-from service.result import TARGETS, Result, Segment
+from service.result import Result, Segment
 from service.text.chunking import fit_sentences, pack
 from service.text.clean import clean_text
 from service.text.detect import Detection, check_language, detect_language
@@ -47,7 +48,6 @@ LENGTHS: dict[str, Length] = {
     "long": Length(sentences=8, min_new_tokens=100, max_new_tokens=260),
 }
 MODES = ("summary", "article")
-SOURCE_LANGUAGES = ("auto", "en", "ko", "ja")
 #: Upper bound on tokens generated for one translated sentence (engines also bound by source length).
 MAX_TRANSLATION_TOKENS = 512
 #: Rounds of summarising summaries before giving up on shrinking a very long article further.

@@ -9,8 +9,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-TARGETS = ("ko", "ja")
-
 
 @dataclass(frozen=True)
 class Segment:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.errors import DocumentError, EmptyInput, ServiceError
 from service.limits import Limits
+from service.text import scripts
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -424,12 +425,7 @@ def _cjk_plausibility(text: str) -> float:
     return score / total if total else 0.0
 
 
-def _is_hangul(ch: str) -> bool:
-    return "\uac00" <= ch <= "\ud7a3"
-
-
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
+_is_hangul, _is_han = scripts.is_hangul, scripts.is_han
 
 
 def _char_score(ch: str, code: int) -> float:

@@ -29,9 +29,10 @@ from dataclasses import asdict, dataclass
 from functools import cache
 
 from service.errors import InputError, ServiceError
+from service.languages import LANGUAGES
 
 #: sacrebleu tokeniser the field uses for BLEU per target language.
-PREFERRED_TOKENIZE = {"en": "13a", "ja": "ja-mecab", "ko": "ko-mecab"}
+PREFERRED_TOKENIZE = {code: lang.bleu_tokenize for code, lang in LANGUAGES.items()}
 #: Used when a preferred tokeniser's optional dependencies are missing or broken.
 FALLBACK_TOKENIZE = "char"
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")

@@ -21,9 +21,10 @@ from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
 from service.errors import ModelSetError
+from service.languages import LANGUAGES, NAMES
 from service.models.prompts import load_prompt
 
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
+LANGUAGE_NAMES = NAMES
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class Family:
         return self.target_tokens.get(language) if task == "translate" else None
 
 
-NLLB_CODES = {"en": "eng_Latn", "ko": "kor_Hang", "ja": "jpn_Jpan"}
-M2M100_CODES = {"en": "en", "ko": "ko", "ja": "ja"}
+NLLB_CODES = {code: lang.nllb for code, lang in LANGUAGES.items()}
+M2M100_CODES = {code: lang.m2m100 for code, lang in LANGUAGES.items()}
 
 #: Checked in order; the first match wins, so more specific records come first.
 FAMILIES: tuple[Family, ...] = (

@@ -16,8 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from service.errors import EmptyInput, UnsupportedLanguage
+from service.languages import NAMES
+from service.text.scripts import script_of
 
-SUPPORTED = {"en": "English", "ko": "Korean", "ja": "Japanese"}
+SUPPORTED = NAMES
 #: langdetect probability below which Latin-script text is not trusted to be English.
 MIN_ENGLISH_PROBABILITY = 0.5
 _SAMPLE_CHARS = 20_000
@@ -46,13 +48,9 @@ def script_counts(text: str) -> dict[str, int]:
     for ch in text:
         if not ch.isalpha():
             continue
-        code = ord(ch)
-        if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-            counts["hangul"] += 1
-        elif 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9D:
-            counts["kana"] += 1
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            counts["han"] += 1
+        script = script_of(ch)
+        if script != "other":
+            counts[script] += 1
         elif "LATIN" in unicodedata.name(ch, ""):
             counts["latin"] += 1
         else:

@@ -17,11 +17,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-LANGUAGES = ("en", "ko", "ja")
+from service.languages import CODES, NAMES
+from service.languages import LANGUAGES as ALL_LANGUAGES
+from service.text import scripts
+
+LANGUAGES = CODES
 TASKS = ("translate", "summarise")
 KINDS = ("empty", "repetition", "too_short", "too_long", "untranslated")
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
-SCRIPT_NAMES = {"en": "Latin letters", "ko": "Hangul", "ja": "kana or kanji"}
+LANGUAGE_NAMES = NAMES
+SCRIPT_NAMES = {code: lang.script for code, lang in ALL_LANGUAGES.items()}
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,7 @@ class QualityFlag:
 
 # --- Scripts and tokens --------------------------------------------------------------------------
 
-_HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
-_KANA = "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-# CJK ideographs (with extensions and compatibility forms) plus the iteration marks 々〆〇.
-_HAN = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK = _HANGUL + _KANA + _HAN
+_HANGUL, _KANA, _HAN, _CJK = scripts.HANGUL, scripts.KANA, scripts.HAN, scripts.CJK
 
 _HANGUL_RE = re.compile(f"[{_HANGUL}]")
 _KANA_RE = re.compile(f"[{_KANA}]")

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Protocol
 
-SUPPORTED_LANGUAGES = ("en", "ko", "ja")
+from service.languages import CODES, LANGUAGES
+
+SUPPORTED_LANGUAGES = CODES
 #: How sentences are put back together: Japanese writes no space between sentences.
-SENTENCE_JOINERS = {"en": " ", "ko": " ", "ja": ""}
+SENTENCE_JOINERS = {code: lang.joiner for code, lang in LANGUAGES.items()}
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 

@@ -42,6 +42,7 @@ from service.errors import (
     ServiceError,
     UnsupportedLanguage,
 )
+from service.languages import NAMES
 from service.pipeline import LENGTHS
 from service.result import Result
 from service.web.access import AccessError, TooManyRequests
@@ -49,7 +50,7 @@ from service.web.backend import Backend
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese"}
+LANGUAGE_NAMES = NAMES
 SOURCE_CHOICES = [
     ("Detect automatically", "auto"),
     ("English", "en"),
