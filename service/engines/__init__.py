@@ -15,32 +15,41 @@ from collections.abc import Callable
 from service.engines.base import Engine, Job
 from service.engines.locks import MODEL_ACCESS
 from service.models.sets import ModelSpec
+from service.settings import EngineSettings
 
 __all__ = ["Engine", "Job", "clear_engines", "engine_kind", "load_engine"]
 
 
-def _transformers(spec: ModelSpec) -> Engine:
+def _transformers(spec: ModelSpec, settings: EngineSettings) -> Engine:
     from service.engines.transformers import TransformersEngine
 
     return TransformersEngine(spec)
 
 
-def _ctranslate2(spec: ModelSpec) -> Engine:
+def _ctranslate2(spec: ModelSpec, settings: EngineSettings) -> Engine:
     from service.engines.ctranslate2 import CTranslate2Engine
 
-    return CTranslate2Engine(spec)
+    return CTranslate2Engine(spec, settings)
 
 
-def _extractive(spec: ModelSpec) -> Engine:
+def _extractive(spec: ModelSpec, settings: EngineSettings) -> Engine:
     from service.engines.extractive import ExtractiveEngine
 
     return ExtractiveEngine(spec)
 
 
-FACTORIES: dict[str, Callable[[ModelSpec], Engine]] = {
+def _fake(spec: ModelSpec, settings: EngineSettings) -> Engine:
+    """Test only: labels its input instead of translating it (see service.engines.fake)."""
+    from service.engines.fake import FakeEngine
+
+    return FakeEngine(spec)
+
+
+FACTORIES: dict[str, Callable[[ModelSpec, EngineSettings], Engine]] = {
     "transformers": _transformers,
     "ctranslate2": _ctranslate2,
     "extractive": _extractive,
+    "fake": _fake,
 }
 
 
@@ -63,10 +72,11 @@ _loading: dict[tuple, threading.Lock] = {}
 _registry_lock = threading.Lock()
 
 
-def load_engine(spec: ModelSpec) -> Engine:
+def load_engine(spec: ModelSpec, settings: EngineSettings | None = None) -> Engine:
     """The engine for `spec`, loaded on first use and shared afterwards."""
+    settings = settings or EngineSettings()
     kind = engine_kind(spec)
-    key = (kind, spec.model, spec.revision, spec.family, spec.compute_type)
+    key = (kind, spec.model, spec.revision, spec.family, spec.compute_type, settings)
     engine = _engines.get(key)
     if engine is not None:
         return engine
@@ -76,7 +86,7 @@ def load_engine(spec: ModelSpec) -> Engine:
         engine = _engines.get(key)
         if engine is None:
             with MODEL_ACCESS.write():
-                engine = FACTORIES[kind](spec)
+                engine = FACTORIES[kind](spec, settings)
             _engines[key] = engine
     return engine
 

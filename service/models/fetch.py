@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.engines.loading import short_reason
-from service.models.sets import ModelSet
+from service.models.sets import WEIGHTLESS_ENGINES, ModelSet
 
 NO_NETWORK = "no network connection to the Hugging Face Hub"
 SKIP_PATTERNS = ["*.h5", "*.msgpack", "*.ot", "tf_*", "flax_*", "rust_model*", "*.onnx", "onnx/*", "*.zip"]
@@ -30,6 +30,8 @@ def hub_models(model_set: ModelSet) -> list[tuple[str, str | None]]:
     """Unique (model id, revision) pairs that live on the Hub (not local folders, not weightless)."""
     seen: dict[tuple[str, str | None], None] = {}
     for spec in model_set.roles.values():
+        if spec.engine in WEIGHTLESS_ENGINES:  # a fake model's name is no Hub id
+            continue
         if spec.model and not Path(spec.model).expanduser().exists():
             seen[(spec.model, spec.revision)] = None
     return list(seen)

@@ -21,9 +21,10 @@ from typing import Any
 from service.errors import ModelSetError
 
 ROLES: tuple[str, ...] = ("summarise", "en-ko", "en-ja", "ko-en", "ja-en")
-ENGINES: tuple[str, ...] = ("auto", "transformers", "ctranslate2", "extractive")
+#: `fake` is for wiring tests only (service/engines/fake.py): it labels its input, never translates.
+ENGINES: tuple[str, ...] = ("auto", "transformers", "ctranslate2", "extractive", "fake")
 #: Engines that need no weights; their `model` may be omitted.
-WEIGHTLESS_ENGINES: frozenset[str] = frozenset({"extractive"})
+WEIGHTLESS_ENGINES: frozenset[str] = frozenset({"extractive", "fake"})
 #: Generation settings a role may set; anything else in a role table is a typo and is rejected.
 GENERATION_KEYS: dict[str, type | tuple[type, ...]] = {
     "num_beams": int,
@@ -38,7 +39,6 @@ GENERATION_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 SPEC_KEYS = {"engine", "model", "revision", "family", "compute_type", *GENERATION_KEYS}
 BUILTIN_DIR = Path(__file__).with_name("builtin")
-ENV_VAR = "SERVICE_MODELS"
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class ModelSpec:
     family: str | None = None
     compute_type: str | None = None
     generation: Mapping[str, Any] = field(default_factory=dict)
+    #: The set this spec came from (built-in name or TOML path), for messages such as the fetch hint.
+    model_set: str = "default"
 
     @property
     def label(self) -> str:
@@ -82,15 +84,17 @@ def builtin_names() -> list[str]:
 
 
 def load_model_set(models: str | os.PathLike | ModelSet | None = None) -> ModelSet:
-    """Resolve a model set from a built-in name, a TOML path, or `$SERVICE_MODELS` (default: `default`)."""
+    """Resolve a model set from a built-in name or a TOML path (None: the built-in `default`).
+
+    The environment is not read here: entry points pass `Settings.models` (`SERVICE_MODELS`)."""
     if isinstance(models, ModelSet):
         return models
     if models is None:
-        models = os.environ.get(ENV_VAR) or "default"
+        models = "default"
     text = os.fspath(models)
     builtin = BUILTIN_DIR / f"{text}.toml"
     if "/" not in text and os.sep not in text and not text.endswith(".toml") and builtin.is_file():
-        return _parse_file(builtin, base_dir=None)
+        return _parse_file(builtin, base_dir=None, ref=text)
     path = Path(text).expanduser()
     if path.is_dir() and (path / "models.toml").is_file():
         path = path / "models.toml"
@@ -99,19 +103,24 @@ def load_model_set(models: str | os.PathLike | ModelSet | None = None) -> ModelS
             f"Unknown model set {text!r}: not a built-in set ({', '.join(builtin_names())}) "
             f"and no such TOML file"
         )
-    return _parse_file(path, base_dir=path.parent)
+    return _parse_file(path, base_dir=path.parent, ref=str(path))
 
 
-def _parse_file(path: Path, base_dir: Path | None) -> ModelSet:
+def _parse_file(path: Path, base_dir: Path | None, ref: str) -> ModelSet:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ModelSetError(f"Model set file {path} is not valid TOML: {exc}") from exc
-    return parse_model_set(data, source=str(path), base_dir=base_dir, default_name=path.stem)
+    return parse_model_set(data, source=str(path), base_dir=base_dir, default_name=path.stem, ref=ref)
 
 
 def parse_model_set(
-    data: Mapping[str, Any], *, source: str = "<dict>", base_dir: Path | None = None, default_name: str = ""
+    data: Mapping[str, Any],
+    *,
+    source: str = "<dict>",
+    base_dir: Path | None = None,
+    default_name: str = "",
+    ref: str = "",
 ) -> ModelSet:
     """Validate a model set's data; every problem is reported with the role and key it concerns."""
     where = f"model set {source}"
@@ -126,7 +135,8 @@ def parse_model_set(
     unknown = sorted(set(roles_data) - set(ROLES))
     if unknown:
         raise ModelSetError(f"{where} has unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}")
-    specs = {role: _parse_spec(role, roles_data[role], where, base_dir) for role in ROLES}
+    ref = ref or str(data.get("name") or default_name or source)
+    specs = {role: _parse_spec(role, roles_data[role], where, base_dir, ref) for role in ROLES}
     return ModelSet(
         name=str(data.get("name") or default_name),
         roles=specs,
@@ -136,7 +146,7 @@ def parse_model_set(
     )
 
 
-def _parse_spec(role: str, raw: Any, where: str, base_dir: Path | None) -> ModelSpec:
+def _parse_spec(role: str, raw: Any, where: str, base_dir: Path | None, ref: str) -> ModelSpec:
     if not isinstance(raw, Mapping):
         raise ModelSetError(f"{where}: role {role} must be a table with at least `engine` and `model`")
     extra = sorted(set(raw) - SPEC_KEYS)
@@ -171,6 +181,7 @@ def _parse_spec(role: str, raw: Any, where: str, base_dir: Path | None) -> Model
         family=raw.get("family"),
         compute_type=raw.get("compute_type"),
         generation=generation,
+        model_set=ref,
     )
 
 

@@ -1,0 +1,104 @@
+"""A deterministic fake engine for wiring tests. TEST ONLY: it never translates or summarises.
+
+Random-weight tiny models write Hangul and kana into *both* target languages, so a test cannot tell
+from their output whether the Korean slot holds the Korean translation or which model produced it.
+This engine's output names what ran and what it was given instead:
+
+- translation: `[<model>] <input>`, where `<model>` is the set's model name for the role (`en-ko`,
+  `ja-en`, ...), or, when the role gives no model (one engine serving every direction, like NLLB),
+  the direction of the job (`[en-ko] ...`);
+- summary: `[summary] ` followed by the first `job.sentences` sentences of the input.
+
+So a test can assert that the Korean slot of a segment is exactly `[en-ko] <its English sentence>`,
+that every English sentence of a Japanese article starts with `[ja-en] `, and so on.
+
+It is selected like any other engine, through a model set (`engine = "fake"`); `write_fake_model_set`
+writes one. Such a set carries a `licence_warning` that every result repeats, so a server started
+on it by mistake says on every answer that its output is not real. Token counts are one per Latin
+word or digit run and one per other non-space character (each Hangul syllable, kana or kanji), and
+`max_input_tokens` (default 512) can be set per role, so chunking is exercised with small windows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from service.engines.base import Job
+from service.models.sets import ROLES, ModelSpec
+from service.text.segment import split_paragraphs, split_sentences
+
+#: Window used when the role does not set `max_input_tokens`.
+DEFAULT_MAX_INPUT_TOKENS = 512
+#: The warning every result of a fake model set carries (`Result.warnings`).
+FAKE_WARNING = "Test engine: these outputs are labelled copies of the input, not translations or summaries."
+_TOKEN = re.compile(r"[A-Za-z0-9]+|\S")
+
+
+class FakeEngine:
+    """Labels its input with the role (or direction) instead of running a model; see the module doc."""
+
+    def __init__(self, spec: ModelSpec | None = None):
+        self.model = spec.model if spec is not None else None
+        self.label = spec.label if spec is not None else "fake"
+        generation = spec.generation if spec is not None else {}
+        self.max_input_tokens = int(generation.get("max_input_tokens", DEFAULT_MAX_INPUT_TOKENS))
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(_TOKEN.findall(text)) for text in texts]
+
+    def generate(self, texts: Sequence[str], job: Job) -> list[str]:
+        too_long = [n for n in self.count_tokens(texts) if n > self.max_input_tokens]
+        if too_long:  # a real model would silently truncate: make that a loud failure instead
+            raise ValueError(
+                f"fake engine given {too_long[0]} tokens, over its window of {self.max_input_tokens}"
+            )
+        if job.task == "summarise":
+            return [self._summary(text, job.sentences) for text in texts]
+        if job.task != "translate":
+            raise ValueError(f"fake engine: unknown task {job.task!r}")
+        tag = self.model or f"{job.source}-{job.target}"
+        return [f"[{tag}] {text}" for text in texts]
+
+    @staticmethod
+    def _summary(text: str, wanted: int) -> str:
+        sentences = [s for p in split_paragraphs(text) for s in split_sentences(p, "en")]
+        return "[summary] " + " ".join(sentences[:wanted])
+
+
+def fake_roles(*, shared: bool = False, max_input_tokens: int | None = None) -> dict[str, dict]:
+    """Role tables for a fake set: one named model per role, or (`shared`) one for all of them."""
+    roles: dict[str, dict] = {}
+    for role in ROLES:
+        table: dict = {"engine": "fake"}
+        if not shared:
+            table["model"] = "summary" if role == "summarise" else role
+        if max_input_tokens is not None:
+            table["max_input_tokens"] = max_input_tokens
+            # The engine registry shares one engine per model and revision, not per window.
+            table["revision"] = f"window-{max_input_tokens}"
+        roles[role] = table
+    return roles
+
+
+def write_fake_model_set(
+    path: str | Path, *, shared: bool = False, max_input_tokens: int | None = None
+) -> Path:
+    """Write a fake model-set TOML to `path` (for `--models`, `SERVICE_MODELS`, `Pipeline(models=)`)."""
+    path = Path(path)
+    name = "fake-shared" if shared else "fake"
+    lines = [
+        "# TEST ONLY: the fake engine labels its input instead of translating it (service/engines/fake.py).",
+        f'name = "{name}"',
+        'description = "Fake engine for wiring tests: outputs name the model that ran and its input"',
+        f'licence_warning = "{FAKE_WARNING}"',
+    ]
+    for role, table in fake_roles(shared=shared, max_input_tokens=max_input_tokens).items():
+        lines += ["", f"[roles.{role}]"]
+        lines += [
+            f"{key} = {value!r}" if isinstance(value, int) else f'{key} = "{value}"'
+            for key, value in table.items()
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
