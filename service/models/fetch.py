@@ -1,14 +1,17 @@
 """Download a model set ahead of time (for Spaces builds, offline machines and faster first runs).
 
-Only the files a PyTorch load needs are fetched: TensorFlow/Flax/ONNX weights and benchmark zips
-are skipped, and `pytorch_model.bin` is skipped where safetensors exist. Failures say in one line
-which model failed and why, so "no network" is not a stack trace.
+Only the files a PyTorch load needs are fetched (`needed_files`): the config, the generation
+settings, the tokenizer's files and one weight format (safetensors where the repository has them,
+else `pytorch_model.bin`); TensorFlow/Flax/Rust/ONNX weights, model cards and benchmark zips are not.
+A Space's build downloads the same files: README's `preload_from_hub` lists them per model in the
+`repo_id file1,file2` form, and `tests/web/test_space.py` checks both lists agree. Failures say in
+one line which model failed and why, so "no network" is not a stack trace.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +19,27 @@ from service.engines.loading import short_reason
 from service.models.sets import WEIGHTLESS_ENGINES, ModelSet
 
 NO_NETWORK = "no network connection to the Hugging Face Hub"
-SKIP_PATTERNS = ["*.h5", "*.msgpack", "*.ot", "tf_*", "flax_*", "rust_model*", "*.onnx", "onnx/*", "*.zip"]
+#: Files of a transformers seq2seq repository that loading it (and converting it) reads, besides weights.
+CONFIG_FILES = ("config.json", "generation_config.json")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "vocab.txt",
+    "merges.txt",
+    "source.spm",  # Marian: one SentencePiece model per side
+    "target.spm",
+    "target_vocab.json",  # Marian with separate vocabularies
+    "spiece.model",  # T5
+    "sentencepiece.bpe.model",  # NLLB, M2M100
+)
+#: PyTorch weight formats, preferred first; a sharded checkpoint is its index plus the shards it names.
+WEIGHT_FORMATS = (
+    ("model.safetensors", "model.safetensors.index.json"),
+    ("pytorch_model.bin", "pytorch_model.bin.index.json"),
+)
 
 
 @dataclass
@@ -37,15 +60,41 @@ def hub_models(model_set: ModelSet) -> list[tuple[str, str | None]]:
     return list(seen)
 
 
+def needed_files(repo_files: Iterable[str]) -> list[str]:
+    """The files of a repository (top level) that a PyTorch load needs, in a stable order.
+
+    One weight format only: safetensors when present (single file or shards), else `pytorch_model.bin`.
+    Shards are named `<stem>-00001-of-00002.<ext>` beside their index. Raises `FileNotFoundError` when
+    the repository has no config or no PyTorch weights (nothing a load could use).
+    """
+    present = [f for f in repo_files if "/" not in f]
+    names = set(present)
+    if "config.json" not in names:
+        raise FileNotFoundError("no config.json in the repository")
+    weights: list[str] = []
+    for single, index in WEIGHT_FORMATS:
+        if single in names:
+            weights = [single]
+        elif index in names:
+            stem, ext = single.rsplit(".", 1)
+            shards = sorted(f for f in present if f.startswith(f"{stem}-") and f.endswith(f".{ext}"))
+            weights = [index, *shards]
+        if weights:
+            break
+    if not weights:
+        raise FileNotFoundError(
+            "no PyTorch weights (model.safetensors or pytorch_model.bin) in the repository"
+        )
+    wanted = [f for f in (*CONFIG_FILES, *TOKENIZER_FILES) if f in names]
+    return wanted + weights
+
+
 def fetch_model(model: str, revision: str | None = None) -> str:
-    """Download one model into the Hugging Face cache and return its local folder."""
+    """Download the files `needed_files` picks into the Hugging Face cache; return the local folder."""
     from huggingface_hub import list_repo_files, snapshot_download
 
-    ignore = list(SKIP_PATTERNS)
-    files = list_repo_files(model, revision=revision)
-    if any(f.endswith(".safetensors") for f in files):
-        ignore.append("*.bin")
-    return snapshot_download(model, revision=revision, ignore_patterns=ignore)
+    files = needed_files(list_repo_files(model, revision=revision))
+    return snapshot_download(model, revision=revision, allow_patterns=files)
 
 
 def explain_failure(model: str, exc: BaseException) -> str:
