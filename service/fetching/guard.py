@@ -88,7 +88,8 @@ def _never_allowed(ip: IPAddress) -> str | None:
         return "a link-local address (169.254.0.0/16 or fe80::/10, where cloud metadata services live)"
     if ip.is_multicast:
         return "a multicast address"
-    if ip == ipaddress.IPv4Address("255.255.255.255") or ip.is_reserved:
+    # ::1 sits in the reserved ::/8 block, but it is the loopback address and is treated as one.
+    if ip == ipaddress.IPv4Address("255.255.255.255") or (ip.is_reserved and not ip.is_loopback):
         return "a reserved address"
     return None
 

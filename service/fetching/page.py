@@ -21,8 +21,9 @@ from typing import Any
 from service.errors import RestrictedPage
 
 #: Below this many characters of article text, a page marked as paywalled is taken to be a teaser:
-#: the shortest real news items run to about two thousand characters.
-PAYWALL_STUB_CHARS = 1500
+#: teasers are a headline and one or two paragraphs (200 to 600 characters), while even a brief news
+#: item runs past a thousand.
+PAYWALL_STUB_CHARS = 800
 _PAYWALL_MARKER = re.compile(r"paywall|subscriber[-_]?only|premium[-_]?(?:gate|wall)|meter[-_]?wall", re.I)
 
 
