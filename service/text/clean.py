@@ -1,8 +1,11 @@
-"""Clean article text before anything else reads it.
+"""Tidy article text before anything else reads it, and fold it for the models.
 
-Pasted and extracted articles carry invisible characters, odd whitespace, full-width ASCII and
-site furniture ("Published: … Updated: …", copyright lines, share buttons). Models and sentence
-splitters do worse on all of it, and it wastes the summariser's window, so it goes first.
+Pasted and extracted articles carry invisible characters, odd whitespace and control characters:
+those go first (`tidy`). The characters themselves stay as the source wrote them: readers see the
+article's own sentences in the result, and NFKC would rewrite them (`…` → `...`, `（）：` → `()`,
+`ⓒ` → `c`). Width folding and the other compatibility mappings the models need happen on the model
+side only (`for_models`). Page furniture (bylines, captions, share buttons) is the job of
+`service.text.furniture`.
 """
 
 from __future__ import annotations
@@ -11,22 +14,8 @@ import re
 import unicodedata
 
 from service.errors import EmptyInput
+from service.text.furniture import furniture_reason
 
-#: Lines that are site furniture, not article text (English, Korean, Japanese news sites).
-BOILERPLATE_LINES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^(published|updated|posted|last updated|modified)\s*:?.{0,80}\d{4}.*$",
-        r"^(copyright|ⓒ|©|\(c\)).{0,120}$",
-        r"^.{0,80}all rights reserved\.?$",
-        r"^(advertisement|sponsored|read more|related articles?|share( this)?( article| story)?|"
-        r"subscribe.{0,40}|sign up.{0,40}|click here.{0,60}|follow us.{0,60})$",
-        r"^(입력|수정|등록|승인)\s*:?\s*\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}.*$",
-        r"^.{0,40}(무단\s*전재|재배포\s*금지).{0,40}$",
-        r"^.{0,40}(無断転載|無断複製).{0,40}$",
-        r"^[\w.+-]+@[\w-]+\.[\w.]+$",
-    )
-)
 #: "date 2026-01-13 Headline…": a scraper's date stamp before the headline; the headline stays.
 DATE_PREFIX = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s+", re.IGNORECASE)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -36,28 +25,32 @@ _SPACES = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
-def normalise(text: str) -> str:
-    """Unicode NFKC (full-width ASCII, half-width kana, jamo → syllables), no controls, tidy spaces."""
+def tidy(text: str) -> str:
+    """No controls or invisible characters, one kind of newline, single spaces; characters as written."""
     text = _SURROGATE.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.translate(_INVISIBLE)
     text = _CONTROL.sub(" ", text.replace("\t", " "))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def is_boilerplate(line: str) -> bool:
-    return any(p.match(line) for p in BOILERPLATE_LINES)
+def for_models(text: str) -> str:
+    """What a model reads: Unicode NFKC (full-width ASCII and digits, half-width kana, jamo →
+    syllables, `…` → `...`), which tokenizers trained on folded text expect."""
+    return unicodedata.normalize("NFKC", text)
 
 
-def clean_text(text: str) -> str:
-    """Normalised text without boilerplate lines; `EmptyInput` if nothing readable is left."""
+def clean_text(text: str, language: str | None = None) -> str:
+    """Tidied text without furniture lines (rules of `language`, or of all languages when None);
+    `EmptyInput` if nothing readable is left."""
     if not isinstance(text, str):
         raise EmptyInput(f"Expected text (str), got {type(text).__name__}")
+    languages = (language,) if language else ("ko", "ja", "en")
     lines = []
-    for line in normalise(text).split("\n"):
+    for line in tidy(text).split("\n"):
         line = DATE_PREFIX.sub("", line)
-        if line and is_boilerplate(line):
+        if line and any(furniture_reason(line, lang) for lang in languages):
             continue
         lines.append(line)
     cleaned = _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()

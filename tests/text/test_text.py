@@ -6,7 +6,7 @@ import pytest
 
 from service.errors import EmptyInput, UnsupportedLanguage
 from service.text.chunking import fit_sentences, pack, split_to_fit
-from service.text.clean import clean_text
+from service.text.clean import clean_text, for_models
 from service.text.detect import detect_language
 from service.text.segment import join_sentences, split_paragraphs, split_sentences
 from tests.conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
@@ -21,9 +21,10 @@ def test_clean_strips_scraper_header_but_keeps_headline():
     assert cleaned.startswith("City council approves new tram line")
 
 
-def test_clean_normalises_unicode_and_whitespace():
-    text = "Ｔｏｋｙｏ\u200b  stocks\t\trose\r\n\r\n\r\n\r\nｶﾀｶﾅ and \x07bells\ufeff"
-    assert clean_text(text) == "Tokyo stocks rose\n\nカタカナ and bells"
+def test_clean_tidies_whitespace_but_keeps_characters_as_written():
+    text = "Ｔｏｋｙｏ\u200b  stocks\t\trose\r\n\r\n\r\n\r\nｶﾀｶﾅ and \x07bells\ufeff（…）"
+    assert clean_text(text) == "Ｔｏｋｙｏ stocks rose\n\nｶﾀｶﾅ and bells（…）"
+    assert for_models(clean_text(text)) == "Tokyo stocks rose\n\nカタカナ and bells(...)"
 
 
 def test_clean_removes_korean_and_japanese_furniture():
