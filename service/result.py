@@ -38,6 +38,9 @@ class Result:
     #: Outputs that look broken (see service.text.quality), as dicts: field, kind, message.
     quality: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Where the article came from, for a link (`WebDocument.source()`): kind "url", url, final_url
+    #: (after redirects), content_type, title, author, date, site, format, encoding. None otherwise.
+    source: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -55,6 +58,7 @@ class Result:
             "",
             f"- Source language: {self.source_language} (p={self.language_probability:.2f})",
             f"- Mode: {self.mode}, length: {self.length}",
+            *self._source_lines("- "),
             "",
             "## English",
             "",
@@ -92,11 +96,23 @@ class Result:
         lines += [f"- {role}: `{model}`" for role, model in self.models.items()]
         return "\n".join(lines).rstrip() + "\n"
 
+    def _source_lines(self, prefix: str) -> list[str]:
+        """The link, title, author and date of an article read from a link (escaped in Markdown)."""
+        if not self.source:
+            return []
+        escape = escape_markdown if prefix else str
+        lines = [f"{prefix}Link: {escape(self.source.get('final_url') or self.source.get('url') or '')}"]
+        for key in ("title", "author", "date"):
+            if self.source.get(key):
+                lines.append(f"{prefix}{key.capitalize()}: {escape(str(self.source[key]))}")
+        return lines
+
     def to_text(self) -> str:
         """Plain text for a terminal."""
         out = [
             f"Source language: {self.source_language} (p={self.language_probability:.2f}, {self.detection_method})",
             f"Summary chunks: {self.summary_chunks}",
+            *self._source_lines(""),
             "",
             "== English summary ==",
             self.summary,
