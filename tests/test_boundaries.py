@@ -122,3 +122,16 @@ def test_each_limit_reads_its_own_variable(name):
     limits = Limits.from_env({f"SERVICE_{name.upper()}": "1_234"})
     assert getattr(limits, name) == 1234
     assert {n: getattr(limits, n) for n in others} == others
+
+
+def test_limits_come_from_the_process_environment_by_default(monkeypatch):
+    monkeypatch.setenv("SERVICE_MAX_BATCH_FILES", "3")
+    monkeypatch.setenv("SERVICE_MAX_CHARS", "   ")  # blank: the default stays
+    limits = Limits.from_env()
+    assert limits.max_batch_files == 3 and limits.max_chars == Limits().max_chars
+
+
+def test_digit_separators_are_accepted_anywhere_and_nonsense_is_named():
+    assert Limits.from_env({"SERVICE_MAX_CHARS": "10__000_"}).max_chars == 10_000
+    with pytest.raises(ValueError, match=r"^SERVICE_MAX_PDF_PAGES must be a whole number, got 'lots'$"):
+        Limits.from_env({"SERVICE_MAX_PDF_PAGES": "lots"})

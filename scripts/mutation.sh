@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut 3) of the core modules, one module at a time, each against its own tests.
+#
+#   bash scripts/mutation.sh limits            # one module
+#   bash scripts/mutation.sh access result     # several
+#   bash scripts/mutation.sh all               # every core module (an hour or more on 2 cores)
+#   MUTATION_JOBS=4 bash scripts/mutation.sh pipeline
+#   MUTATION_FROM=HEAD bash scripts/mutation.sh chunking   # the last commit, not the working tree
+#
+# Not run in CI (too slow); run it before calling an issue that touches these modules resolved, and
+# record the score and any surviving mutant in docs/testing.md. Each module runs in its own copy of
+# the tree under $MUTATION_DIR (default: a folder in the system temp directory), so the working tree
+# never sees `mutants/`; a second run of the same module reuses mutmut's cache there.
+# The general settings are [tool.mutmut] in pyproject.toml; this script narrows `only_mutate` and the
+# test selection to one module.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# module -> "file|tests" (the tests that are meant to pin that module down; fast ones only: the fake
+# engine instead of the tiny models, so one mutant costs seconds, not minutes)
+declare -A MODULES=(
+  [pipeline]="service/pipeline.py|tests/test_wiring.py tests/test_schema.py tests/test_boundaries.py"
+  [clean]="service/text/clean.py|tests/text/test_text.py"
+  [segment]="service/text/segment.py|tests/text/test_text.py tests/test_wiring.py"
+  [chunking]="service/text/chunking.py|tests/text/test_text.py tests/test_wiring.py"
+  [detect]="service/text/detect.py|tests/text/test_text.py"
+  [access]="service/web/access.py|tests/web/test_access.py tests/web/test_adversaries.py"
+  [limits]="service/limits.py|tests/test_boundaries.py"
+  [result]="service/result.py|tests/test_result.py tests/test_schema.py tests/test_wiring.py"
+)
+ORDER=(limits result access chunking segment clean detect pipeline)
+
+if [ $# -eq 0 ]; then
+  echo "usage: bash scripts/mutation.sh MODULE... | all   (modules: ${ORDER[*]})" >&2
+  exit 2
+fi
+if [ "$1" = all ]; then set -- "${ORDER[@]}"; fi
+for module in "$@"; do
+  [ -n "${MODULES[$module]:-}" ] || { echo "unknown module '$module' (modules: ${ORDER[*]})" >&2; exit 2; }
+done
+
+[ -x .venv/bin/python ] && . .venv/bin/activate
+command -v mutmut >/dev/null || { echo "mutmut is missing: pip install -e '.[test]'" >&2; exit 2; }
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False
+BASE=${MUTATION_DIR:-${TMPDIR:-/tmp}/service-mutation}
+JOBS=${MUTATION_JOBS:-2}
+
+for module in "$@"; do
+  file=${MODULES[$module]%%|*}
+  tests=${MODULES[$module]#*|}
+  work="$BASE/$module"
+  mkdir -p "$work"
+  # A fresh copy of the code and tests (mutmut's own cache in $work/mutants is kept).
+  # The working tree, or with MUTATION_FROM=HEAD the last commit (when others are mid-edit).
+  # (cp -p keeps modification times, so mutmut re-mutates only files that changed since the last run)
+  for part in service tests examples prompts docs; do rm -rf "${work:?}/$part"; done
+  if [ "${MUTATION_FROM:-}" = HEAD ]; then
+    git archive HEAD service tests examples prompts docs | tar -x -C "$work"
+  else
+    cp -rp service tests examples prompts docs "$work/"
+  fi
+  python - "$work/pyproject.toml" "$file" $tests <<'PY'
+import re, sys
+from pathlib import Path
+
+target, file, tests = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+text = (Path.cwd() / "pyproject.toml").read_text(encoding="utf-8")
+# Replace the [tool.mutmut] table: mutate only this module, run only its tests.
+text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)
+quoted = lambda items: "[" + ", ".join(f'"{i}"' for i in items) + "]"
+text += (
+    "\n[tool.mutmut]\n"
+    'source_paths = ["service/"]\n'
+    f"only_mutate = {quoted([file])}\n"
+    f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
+    'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-m", "not browser"]\n'
+)
+target.write_text(text, encoding="utf-8")
+PY
+  echo "== $module: mutating $file, tests: $tests"
+  (cd "$work" && mutmut run --max-children "$JOBS" >"$work/run.log" 2>&1 || true
+   mutmut results --all true >"$work/results.txt" 2>&1 || true)
+  python - "$work/results.txt" "$module" <<'PY'
+import collections, sys
+from pathlib import Path
+
+lines = [l.strip() for l in Path(sys.argv[1]).read_text().splitlines() if ": " in l]
+status = collections.Counter(l.rsplit(": ", 1)[1] for l in lines)
+killed = status.get("killed", 0) + status.get("timeout", 0) + status.get("caught by type check", 0)
+total = sum(status.values()) - status.get("skipped", 0)
+score = 100 * killed / total if total else 0.0
+print(f"{sys.argv[2]}: {killed}/{total} killed ({score:.1f}%); " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
+for line in lines:
+    if line.endswith(("survived", "no tests")):
+        print("   ", line)
+PY
+  echo "   (details: cd $work && mutmut show <name>; log: $work/run.log)"
+done

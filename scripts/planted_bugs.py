@@ -1,0 +1,204 @@
+"""Plant the wiring bugs of issue 18 one at a time in a copy of the tree and list the tests that fail.
+
+    python scripts/planted_bugs.py                  # every bug, the wiring/boundary/adversary tests
+    python scripts/planted_bugs.py --bug segments-swapped -- tests/test_wiring.py
+
+Each bug is a realistic one-line mistake a user would notice at once; a bug that no test catches is
+reported as SURVIVED (and the script exits 1). The code is the last commit (`git archive HEAD`, so
+half-finished edits in the working tree cannot fake a catch), copied into a temporary folder; the
+tests must pass there unplanted first. Results are recorded in docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ("service", "tests", "docs", "examples", "prompts", "pyproject.toml")
+DEFAULT_TESTS = (
+    "tests/test_wiring.py",
+    "tests/test_schema.py",
+    "tests/test_boundaries.py",
+    "tests/web/test_wiring_web.py",
+    "tests/web/test_adversaries.py",
+    "tests/web/test_browser_wiring.py",
+)
+
+
+@dataclass(frozen=True)
+class Bug:
+    name: str
+    what: str
+    path: str
+    old: str
+    new: str
+
+
+BUGS = (
+    Bug(
+        "segments-swapped",
+        "Korean and Japanese swapped in Result.segments",
+        "service/pipeline.py",
+        "Segment(en=e, ko=k, ja=j, paragraph=index)",
+        "Segment(en=e, ko=j, ja=k, paragraph=index)",
+    ),
+    Bug(
+        "translations-swapped",
+        "Korean and Japanese swapped in Result.translations",
+        "service/pipeline.py",
+        "translations = {t: join_sentences(targets[t][0], t) for t in TARGETS}",
+        'translations = {t: join_sentences(targets["ja" if t == "ko" else "ko"][0], t) for t in TARGETS}',
+    ),
+    Bug(
+        "table-swapped",
+        "Korean and Japanese swapped in the page's sentence table",
+        "service/web/gradio_ui.py",
+        "[str(i), s.en, s.ko, s.ja]",
+        "[str(i), s.en, s.ja, s.ko]",
+    ),
+    Bug(
+        "ja-through-ko-model",
+        "a Japanese article translated to English with the ko->en model",
+        "service/pipeline.py",
+        "        engine = self.engine(role)\n        keys =",
+        '        engine = self.engine("ko-en" if role == "ja-en" else role)\n        keys =',
+    ),
+    Bug(
+        "last-chunk-dropped",
+        "the summariser given every chunk but the last",
+        "service/pipeline.py",
+        "engine.generate(chunks, partial_job)",
+        "engine.generate(chunks[:-1], partial_job)",
+    ),
+    Bug(
+        "shared-cache-entry",
+        "Korean and Japanese sharing one cache entry when one model serves both (nllb)",
+        "service/pipeline.py",
+        "keys = [(spec.label, role, s) for s in sentences]",
+        "keys = [(spec.label, source, s) for s in sentences]",
+    ),
+    Bug(
+        "paragraph-dropped",
+        "segments[].paragraph missing from to_dict() and the JSON API",
+        "service/result.py",
+        "        data = asdict(self)\n",
+        '        data = asdict(self)\n        for segment in data["segments"]:\n            del segment["paragraph"]\n',
+    ),
+    Bug(
+        "token-length-only",
+        "the token check compares only lengths",
+        "service/web/access.py",
+        "if not hmac.compare_digest(credentials.strip().encode(), self.api_token.encode()):",
+        "if len(credentials.strip()) != len(self.api_token):",
+    ),
+    Bug(
+        "shared-rate-bucket",
+        "one rate-limit bucket shared by all clients",
+        "service/web/access.py",
+        'self.limiter.check(client or "unknown")',
+        'self.limiter.check("all")',
+    ),
+    Bug(
+        "body-limit-off-by-one",
+        "the JSON body limit off by one byte (a body of exactly the limit refused)",
+        "service/web/http_api.py",
+        "        if size > limit:\n",
+        "        if size >= limit:\n",
+    ),
+    Bug(
+        "declared-body-off-by-one",
+        "the declared Content-Length compared off by one",
+        "service/web/http_api.py",
+        "too_large = declared.isdigit() and int(declared) > limit",
+        "too_large = declared.isdigit() and int(declared) >= limit",
+    ),
+    Bug(
+        "limits-off-by-one",
+        "every Limits check off by one (exactly the limit refused)",
+        "service/limits.py",
+        "if value > limit:",
+        "if value >= limit:",
+    ),
+)
+
+
+def snapshot(target: Path) -> None:
+    """The committed tree (the parts the tests need) at `target`."""
+    archive = subprocess.run(["git", "archive", "HEAD", *COPIED], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+
+
+def plant(tree: Path, bug: Bug) -> None:
+    path = tree / bug.path
+    text = path.read_text(encoding="utf-8")
+    if text.count(bug.old) != 1:
+        raise SystemExit(f"{bug.name}: the code to change was not found once in {bug.path}; update BUGS")
+    path.write_text(text.replace(bug.old, bug.new), encoding="utf-8")
+
+
+def failing_tests(tree: Path, tests: list[str]) -> tuple[list[str], str]:
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "--timeout=300", *tests],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", proc.stdout, re.MULTILINE)
+    if proc.returncode != 0 and not failed:  # collection failed, or pytest itself: never a "catch"
+        failed = [f"<pytest exit {proc.returncode}>"]
+    return failed, proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-500:]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bug", action="append", choices=[b.name for b in BUGS], help="only these bugs")
+    parser.add_argument("tests", nargs="*", default=list(DEFAULT_TESTS))
+    args = parser.parse_args()
+    survived = []
+    with tempfile.TemporaryDirectory(prefix="planted-base-") as base:
+        clean = Path(base) / "tree"
+        clean.mkdir()
+        snapshot(clean)
+        failed, summary = failing_tests(clean, args.tests)
+        print(f"## baseline (nothing planted): {summary}", flush=True)
+        if failed:
+            print("\n".join(f"  {test}" for test in failed))
+            raise SystemExit("the tests fail without a planted bug: fix them first")
+        for bug in BUGS:
+            if args.bug and bug.name not in args.bug:
+                continue
+            tree = Path(base) / bug.name
+            shutil.copytree(clean, tree, ignore=shutil.ignore_patterns("__pycache__"))
+            plant(tree, bug)
+            failed, summary = failing_tests(tree, args.tests)
+            shutil.rmtree(tree)
+            status = f"caught by {len(failed)}" if failed else "SURVIVED"
+            print(f"\n## {bug.name}: {bug.what} -> {status} ({summary})", flush=True)
+            for test in failed:
+                print(f"  {test}", flush=True)
+            if not failed:
+                survived.append(bug.name)
+    if survived:
+        print(f"\nSurvived: {', '.join(survived)}")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
