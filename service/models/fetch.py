@@ -11,6 +11,8 @@ one line which model failed and why, so "no network" is not a stack trace.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,10 @@ from service.engines.loading import short_reason
 from service.models.sets import WEIGHTLESS_ENGINES, ModelSet
 
 NO_NETWORK = "no network connection to the Hugging Face Hub"
+#: After the Hub failed to answer, downloads fail at once for this long instead of asking it again.
+HUB_RETRY_AFTER_S = 60.0
+_hub_down: tuple[float, str] | None = None  # (time.monotonic() of the failure, short reason)
+_hub_lock = threading.Lock()
 #: Files of a transformers seq2seq repository that loading it (and converting it) reads, besides weights.
 CONFIG_FILES = ("config.json", "generation_config.json")
 TOKENIZER_FILES = (
@@ -89,19 +95,52 @@ def needed_files(repo_files: Iterable[str]) -> list[str]:
     return wanted + weights
 
 
-def fetch_model(model: str, revision: str | None = None) -> str:
-    """Download the files `needed_files` picks into the Hugging Face cache; return the local folder."""
+class HubUnreachable(ConnectionError):
+    """The Hub failed to answer a moment ago; not asked again yet (see `HUB_RETRY_AFTER_S`)."""
+
+
+def is_network_error(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}".lower()
+    return any(word in text for word in ("connect", "resolve", "network", "timed out", "timeout", "offline"))
+
+
+def fetch_model(model: str, revision: str | None = None, *, ask_hub: bool = False) -> str:
+    """Download the files `needed_files` picks into the Hugging Face cache; return the local folder.
+
+    When the Hub did not answer within the last `HUB_RETRY_AFTER_S` seconds, raise `HubUnreachable`
+    at once instead of asking again (`ask_hub=True` asks anyway: background retries). Without this,
+    each model a warm-up or a request tries costs huggingface_hub's five retries with back-off,
+    1 + 2 + 4 + 8 + 8 = 23 s (measured with the Hub's address refusing connections).
+    """
     from huggingface_hub import list_repo_files, snapshot_download
 
-    files = needed_files(list_repo_files(model, revision=revision))
-    return snapshot_download(model, revision=revision, allow_patterns=files)
+    global _hub_down
+    with _hub_lock:
+        down = _hub_down
+    if down is not None and not ask_hub:
+        since = time.monotonic() - down[0]
+        if since < HUB_RETRY_AFTER_S:
+            raise HubUnreachable(
+                f"the Hub's connection failed {since:.0f} s ago ({down[1]}); not retried yet"
+            )
+    try:
+        files = needed_files(list_repo_files(model, revision=revision))
+        path = snapshot_download(model, revision=revision, allow_patterns=files)
+    except Exception as exc:
+        if is_network_error(exc):
+            with _hub_lock:
+                _hub_down = (time.monotonic(), short_reason(exc))
+        raise
+    with _hub_lock:
+        _hub_down = None
+    return path
 
 
 def explain_failure(model: str, exc: BaseException) -> str:
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         return f"{model}: not downloaded because HF_HUB_OFFLINE is set; unset it and run again with network access"
     text = f"{type(exc).__name__}: {exc}".lower()
-    if any(word in text for word in ("connect", "resolve", "network", "timed out", "timeout", "offline")):
+    if is_network_error(exc):
         return f"{model}: {NO_NETWORK} ({short_reason(exc)})"
     if "404" in text or "not found" in text or "repositorynotfound" in text:
         return f"{model}: no such model on the Hugging Face Hub (check the id in the model set)"
