@@ -12,21 +12,25 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from service.errors import InputError, ModelSetError, ModelUnavailable, ServiceError
+from service.errors import ModelUnavailable, ServiceError
 from service.languages import SOURCE_LANGUAGES
-from service.models.sets import builtin_names, load_model_set
+from service.models.sets import ModelSet, builtin_names, load_model_set
 from service.pipeline import LENGTHS, MODES
+from service.settings import Settings, SettingsError
 
-EXIT_BAD_INPUT = 2
-EXIT_MODEL = 3
+EXIT_BAD_INPUT = ServiceError.exit_code + 1  # = InputError.exit_code
+EXIT_MODEL = ModelUnavailable.exit_code
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "run", help="summarise and translate an article (a file, several files, or - for stdin)"
+        "run", help="summarise and translate an article (a file, a link, several of both, or - for stdin)"
     )
     p.add_argument(
-        "inputs", nargs="+", metavar="FILE", help="article file(s): .txt .md .html .pdf .docx, or -"
+        "inputs",
+        nargs="+",
+        metavar="FILE|URL",
+        help="article file(s) (.txt .md .html .pdf .docx), links (https://…), a folder, or -",
     )
     p.add_argument(
         "--models", help=f"model set: {', '.join(builtin_names())} or a TOML file ($SERVICE_MODELS)"
@@ -35,6 +39,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=list(MODES), default="summary")
     p.add_argument("--source-language", choices=list(SOURCE_LANGUAGES), default="auto")
     p.add_argument("--json", action="store_true", help="print Result.to_dict() as JSON")
+    p.add_argument(
+        "--keep-all",
+        action="store_true",
+        help="keep every line as story: no furniture removal (bylines, captions …), no headline",
+    )
     p.add_argument("--out", type=Path, help="write one result per file into this folder (batch mode)")
 
 
@@ -65,28 +74,51 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _add_textcheck(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "textcheck", help="score sentence splitting and furniture removal on the news-page corpus (no models)"
+    )
+    p.add_argument("--data", type=Path, help="folder of news-page JSON files (default: evaluation/data/news)")
+    p.add_argument("--errors", action="store_true", help="also list every miss (kept furniture, wrong cuts)")
+    p.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     _add_models(sub)
     _add_evaluate(sub)
+    _add_textcheck(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the environment is read here, once (`Settings.from_env()`), and passed down."""
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
-    except (InputError, ModelSetError) as exc:
+        args.settings = Settings.from_env()
+    except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ModelUnavailable as exc:
+    try:
+        return COMMANDS[args.command](args)
+    except ServiceError as exc:  # each error class carries its exit code (service.errors)
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_MODEL
-    except ServiceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
+
+
+def _pipeline(args: argparse.Namespace):
+    """The run's pipeline: `--models`, else `SERVICE_MODELS`, with the configured limits and engines."""
+    from service.pipeline import Pipeline
+
+    settings: Settings = args.settings
+    return Pipeline(
+        models=args.models or settings.models,
+        limits=settings.limits,
+        engines=settings.engines,
+        fetch=settings.fetch,
+    )
 
 
 def _read_input(name: str) -> str:
@@ -98,15 +130,23 @@ def _read_input(name: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from service.pipeline import Pipeline
-
-    pipeline = Pipeline(models=args.models)
-    options = {"length": args.length, "mode": args.mode, "source_language": args.source_language}
+    pipeline = _pipeline(args)
+    options = {
+        "length": args.length,
+        "mode": args.mode,
+        "source_language": args.source_language,
+        "clean": not args.keep_all,
+    }
     if len(args.inputs) > 1 or args.out or Path(args.inputs[0]).is_dir():
         from service.batch import run_batch_cli
 
         return run_batch_cli(pipeline, args.inputs, args.out, options, as_json=args.json)
-    result = pipeline.run(_read_input(args.inputs[0]), **options)
+    from service.batch import is_link
+
+    if is_link(args.inputs[0]):
+        result = pipeline.run_url(args.inputs[0], **options)
+    else:
+        result = pipeline.run(_read_input(args.inputs[0]), **options)
     print(result.to_json() if args.json else result.to_text())
     return 0
 
@@ -117,18 +157,20 @@ def cmd_models(args: argparse.Namespace) -> int:
 
         path = build_tiny_set(args.out_dir, engine=args.engine)
         if args.engine == "ctranslate2":
-            _prepare_ctranslate2(load_model_set(path))
+            _prepare_ctranslate2(load_model_set(path), args.settings)
         print(f"(also written: {path.with_name('models-extractive.toml')})", file=sys.stderr)
         print(path)
         return 0
     if args.models_command == "fetch":
         from service.models.fetch import fetch_model_set
 
-        model_set = load_model_set(args.model_set)
+        model_set = load_model_set(args.model_set or args.settings.models)
         if model_set.licence_warning:
             print(f"NOTE: {model_set.licence_warning}", file=sys.stderr)
         outcomes = fetch_model_set(
-            model_set, report=lambda line: print(line, file=sys.stderr), after=_prepare_ctranslate2
+            model_set,
+            report=lambda line: print(line, file=sys.stderr),
+            after=lambda ms: _prepare_ctranslate2(ms, args.settings),
         )
         failed = [o for o in outcomes if o.error]
         for outcome in failed:
@@ -146,26 +188,51 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare_ctranslate2(model_set) -> None:
+def _prepare_ctranslate2(model_set: ModelSet, settings: Settings) -> None:
     """Convert the set's CTranslate2 roles now, so the first request does not wait for it."""
     from service.engines import ctranslate2_available
 
     if ctranslate2_available():
         from service.engines.ctranslate2 import prepare_model_set
 
-        prepare_model_set(model_set, report=lambda line: print(line, file=sys.stderr))
+        prepare_model_set(
+            model_set, report=lambda line: print(line, file=sys.stderr), settings=settings.engines
+        )
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from service.evaluation.harness import evaluate, load_items
-    from service.pipeline import Pipeline
 
     task, items = load_items(args.data, args.task)
     report = evaluate(
-        Pipeline(models=args.models), task, items, limit=args.limit, progress=sys.stderr.isatty()
+        _pipeline(args),
+        task,
+        items,
+        limit=args.limit,
+        progress=sys.stderr.isatty(),
+        summary_length=args.length,
     )
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.format_table())
     return 0
 
 
-COMMANDS = {"run": cmd_run, "models": cmd_models, "evaluate": cmd_evaluate}
+def cmd_textcheck(args: argparse.Namespace) -> int:
+    from service.evaluation import textcheck
+
+    try:
+        cases = textcheck.load_cases(args.data or textcheck.DEFAULT_DATA)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    tallies = textcheck.run(cases)
+    if args.json:
+        print(json.dumps({lang: t.figures() for lang, t in tallies.items()}, indent=2))
+    else:
+        print(textcheck.report(tallies))
+    if args.errors:
+        for line in tallies["all"].errors:
+            print(line)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "models": cmd_models, "evaluate": cmd_evaluate, "textcheck": cmd_textcheck}

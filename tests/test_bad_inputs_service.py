@@ -26,7 +26,6 @@ from gradio_client.exceptions import AppError
 from service import errors
 from service.batch import run_batch
 from service.documents import SUPPORTED_EXTENSIONS, read_document
-from service.web.gradio_ui import ERROR_TITLES
 from tests.bad_inputs import bad_input_cases
 
 pytest_plugins = ["tests.server_fixtures"]
@@ -147,7 +146,7 @@ def test_gradio_client(client, live_server_extractive, pipeline_extractive, name
         with pytest.raises(AppError) as caught:
             client.predict("", handle_file(path), "auto", "short", "summary", api_name="/process")
         error = caught.value
-        assert error.title == ERROR_TITLES[kind], f"{name}: {error.title}: {error}"
+        assert error.title == kind.title, f"{name}: {error.title}: {error}"
         # The same specific message the Python API gives (toasts escape < and >).
         _, expected = python_outcome(pipeline_extractive, name)
         assert str(error) == str(expected).replace("<", "&lt;").replace(">", "&gt;")

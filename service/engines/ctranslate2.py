@@ -60,11 +60,8 @@ from service.engines.loading import load_or_explain
 from service.errors import ModelSetError
 from service.models.families import Family, resolve_family
 from service.models.sets import ModelSet, ModelSpec
+from service.settings import EngineSettings, default_cache_dir
 
-CACHE_ENV = "SERVICE_CACHE_DIR"
-#: Optional overrides of the thread counts chosen from the machine (see `thread_counts`).
-THREADS_ENV = "SERVICE_CT2_THREADS"
-INTER_THREADS_ENV = "SERVICE_CT2_INTER_THREADS"
 #: Quantizations the converter accepts; a model set's `compute_type` must be one of them.
 QUANTIZATIONS = (
     "int8",
@@ -95,10 +92,9 @@ class ModelSource:
     revision: str  # Hub commit hash, or a fingerprint of a local folder's files
 
 
-def cache_root() -> Path:
-    base = os.environ.get(CACHE_ENV)
-    root = Path(base).expanduser() if base else Path.home() / ".cache" / "service"
-    return root / "ctranslate2"
+def cache_root(base: Path | None = None) -> Path:
+    """Where converted models live: `<base>/ctranslate2`, base being `EngineSettings.cache_dir`."""
+    return (base if base is not None else default_cache_dir()) / "ctranslate2"
 
 
 def folder_fingerprint(folder: Path) -> str:
@@ -172,7 +168,10 @@ def _is_complete(folder: Path) -> bool:
 
 
 def convert_model(
-    source: ModelSource, quantization: str, report: Callable[[str], None] | None = None
+    source: ModelSource,
+    quantization: str,
+    report: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> Path:
     """The CTranslate2 conversion of `source`, converted now only if it is not cached yet.
 
@@ -181,7 +180,7 @@ def convert_model(
     concurrent processes wait for one conversion instead of repeating it.
     """
     global conversions
-    root = cache_root()
+    root = cache_root(cache_dir)
     root.mkdir(parents=True, exist_ok=True)
     key = cache_key(source, quantization)
     final = root / key
@@ -293,7 +292,9 @@ def physical_cores() -> int:
     return max(1, len(cores))
 
 
-def thread_counts(role: str | None = None, device: str = "cpu") -> tuple[int, int]:
+def thread_counts(
+    role: str | None = None, device: str = "cpu", settings: EngineSettings | None = None
+) -> tuple[int, int]:
     """(intra_threads, inter_threads) for the model serving `role`, from the cores of this process.
 
     Measured on 2 cores (benchmarks/NOTES.md): the summariser (BART, 1024-dim, beam 4) runs alone and
@@ -306,15 +307,17 @@ def thread_counts(role: str | None = None, device: str = "cpu") -> tuple[int, in
     splits its batch over both workers (see `_solo`). Giving every model all cores instead
     oversubscribes the machine when both targets run (4 threads on 2 cores: ~15% slower). On a GPU
     every model gets one worker (a second worker would hold a second copy of the weights there).
-    `$SERVICE_CT2_THREADS` / `$SERVICE_CT2_INTER_THREADS` override both numbers for every model.
+    `settings.ct2_threads` / `ct2_inter_threads` (`SERVICE_CT2_THREADS` / `SERVICE_CT2_INTER_THREADS`)
+    override both numbers for every model.
     """
     cores = physical_cores()
     if role == "summarise" or cores < 2 or device != "cpu":
         intra, inter = cores, 1
     else:
         intra, inter = max(1, cores // 2), 2
-    intra = int(os.environ.get(THREADS_ENV) or intra)
-    inter = int(os.environ.get(INTER_THREADS_ENV) or inter)
+    if settings is not None:
+        intra = settings.ct2_threads or intra
+        inter = settings.ct2_inter_threads or inter
     return max(1, intra), max(1, inter)
 
 
@@ -373,8 +376,10 @@ class CTranslate2Engine(HFTokenizedEngine):
     """A seq2seq model in CTranslate2. Thread-safe: CTranslate2 queues concurrent calls itself; one
     lock serialises use of the shared HF tokenizer (its `src_lang` is state)."""
 
-    def __init__(self, spec: ModelSpec):
+    def __init__(self, spec: ModelSpec, settings: EngineSettings | None = None):
         import ctranslate2
+
+        settings = settings or EngineSettings()
         from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -386,7 +391,9 @@ class CTranslate2Engine(HFTokenizedEngine):
         self.device, self.compute_type = choose_device(spec.compute_type)
         source = load_or_explain(spec, lambda: resolve_source(spec.model, spec.revision))
         self.source = source
-        self.model_dir = load_or_explain(spec, lambda: convert_model(source, self.compute_type))
+        self.model_dir = load_or_explain(
+            spec, lambda: convert_model(source, self.compute_type, cache_dir=settings.cache_dir)
+        )
         self.tokenizer = load_or_explain(
             spec, lambda: AutoTokenizer.from_pretrained(source.path, trust_remote_code=False)
         )
@@ -395,7 +402,7 @@ class CTranslate2Engine(HFTokenizedEngine):
         )
         self.config = config
         self.model_generation_config = load_or_explain(spec, lambda: load_generation_config(source.path))
-        self.intra_threads, self.inter_threads = thread_counts(spec.role, self.device)
+        self.intra_threads, self.inter_threads = thread_counts(spec.role, self.device, settings)
         self.translator = load_or_explain(spec, lambda: self._load_translator(ctranslate2))
         # Output token -> id by position in the CT2 vocabulary, which is the model's own id order
         # (also for tokens the tokenizer lacks, like M2M100's `madeupword`s HF decodes as `<unk>`).
@@ -531,7 +538,9 @@ class CTranslate2Engine(HFTokenizedEngine):
 # -- ahead-of-time conversion -------------------------------------------------------------------------
 
 
-def prepare_model_set(model_set: ModelSet, report: Callable[[str], None] = print) -> None:
+def prepare_model_set(
+    model_set: ModelSet, report: Callable[[str], None] = print, settings: EngineSettings | None = None
+) -> None:
     """Convert every role that runs on CTranslate2 now, so the first request does not wait for it.
 
     Used by `python -m service models fetch` after downloading. Roles sharing a model are converted
@@ -539,6 +548,7 @@ def prepare_model_set(model_set: ModelSet, report: Callable[[str], None] = print
     """
     from service.engines import engine_kind
 
+    cache_dir = settings.cache_dir if settings is not None else None
     done: set[tuple[str | None, str | None, str]] = set()
     for spec in model_set.roles.values():
         if engine_kind(spec) != "ctranslate2" or spec.model is None:
@@ -550,6 +560,8 @@ def prepare_model_set(model_set: ModelSet, report: Callable[[str], None] = print
         done.add(key)
         source = load_or_explain(spec, lambda spec=spec: resolve_source(spec.model, spec.revision))
         before = conversions
-        folder = load_or_explain(spec, lambda source=source, q=quantization: convert_model(source, q, report))
+        folder = load_or_explain(
+            spec, lambda source=source, q=quantization: convert_model(source, q, report, cache_dir)
+        )
         if conversions == before:
             report(f"{spec.label}: CTranslate2 {quantization} model ready in {folder}")

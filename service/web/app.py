@@ -13,11 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from service.settings import Settings
 from service.web.backend import Backend
+from service.web.guard import Guard
 from service.web.http_api import router
 
 log = logging.getLogger(__name__)
@@ -41,13 +47,60 @@ async def _sweep_uploads_forever() -> None:
             log.info("Removed %d empty temporary file(s) left by uploads", removed)
 
 
-def create_app(backend: Backend | None = None, *, ui: bool = True, warm_up: bool = True) -> FastAPI:
+def own_upload_folder() -> tuple[Path, bool]:
+    """The folder Gradio keeps uploads in, made the app's own: `GRADIO_TEMP_DIR` when set, else a
+    new private folder (mode 0700) that this process sets `GRADIO_TEMP_DIR` to, before any Gradio
+    component exists (they read it when built). Gradio's default, `<temp>/gradio`, is shared by every
+    Gradio app on the machine. File arguments are accepted only from inside this folder
+    (`service.web.guard`). Returns the folder and whether it was created here."""
+    configured = os.environ.get("GRADIO_TEMP_DIR", "").strip()
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder, False
+    folder = Path(tempfile.mkdtemp(prefix="service-uploads-"))
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    return folder, True
+
+
+def _gradio_session_check(app: FastAPI):
+    """A function telling whether a request carries a logged-in Gradio session (Gradio's own cookie
+    and token table, as its `login_check` reads them)."""
+    from starlette.routing import Mount
+
+    inner = next(
+        (route.app for route in app.routes if isinstance(route, Mount) and hasattr(route.app, "tokens")),
+        None,
+    )
+
+    def logged_in(connection) -> bool:
+        if inner is None:
+            return False
+        cookie_id = getattr(inner, "cookie_id", "")
+        token = connection.cookies.get(f"access-token-{cookie_id}") or connection.cookies.get(
+            f"access-token-unsecure-{cookie_id}"
+        )
+        return token is not None and token in inner.tokens
+
+    return logged_in
+
+
+def create_app(
+    backend: Backend | None = None,
+    *,
+    settings: Settings | None = None,
+    ui: bool = True,
+    warm_up: bool = True,
+) -> FastAPI:
     """FastAPI app with the JSON API and (unless `ui=False`) the Gradio page mounted at `/`.
 
-    Run it with uvicorn (`python app.py`, or `uvicorn --factory service.web.app:create_app`).
+    Run it with uvicorn (`python app.py`, or `uvicorn --factory service.web.app:create_app`). This is
+    an entry point: without a `backend` or `settings` it reads `Settings.from_env()` once.
     """
-    backend = backend or Backend()
+    backend = backend or Backend(settings=settings or Settings.from_env())
     log.info("%s", backend.access.describe())
+
+    upload_dir, created = own_upload_folder() if ui else (Path(tempfile.gettempdir()), False)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -59,6 +112,8 @@ def create_app(backend: Backend | None = None, *, ui: bool = True, warm_up: bool
         finally:
             if sweeper is not None:
                 sweeper.cancel()
+            if created:
+                shutil.rmtree(upload_dir, ignore_errors=True)
 
     app = FastAPI(
         title="News summary and translation",
@@ -90,4 +145,13 @@ def create_app(backend: Backend | None = None, *, ui: bool = True, warm_up: bool
             css=CSS,
         )
         app.state.demo = demo
+    # Outermost: client address, closed paths, login failures, bodies and file paths (issue 9).
+    app.add_middleware(
+        Guard,
+        access=backend.access,
+        upload_dir=upload_dir,
+        max_body_bytes=backend.max_body_bytes,
+        body_timeout_s=backend.body_timeout_s,
+        logged_in=_gradio_session_check(app) if ui else None,
+    )
     return app

@@ -12,10 +12,11 @@ message naming the model and what to do about it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from service.batch import BatchItem
@@ -25,22 +26,10 @@ from service.limits import Limits
 from service.models.sets import ROLES
 from service.pipeline import Pipeline, PipelineOptions
 from service.result import Result
+from service.settings import Settings
 from service.web.access import Access
 
 log = logging.getLogger(__name__)
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw.replace("_", ""))
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
 
 
 def default_max_body_bytes(limits: Limits) -> int:
@@ -53,38 +42,49 @@ class Backend:
     """What the page and the endpoints share: the pipeline, the limits and the model status.
 
     A bad model-set configuration (`SERVICE_MODELS` naming a missing file) does not stop the app
-    either: the error is kept and every request gets its message.
+    either: the error is kept and every request gets its message. Configuration comes from
+    `settings` (built once by the entry point, `Settings.from_env()`); the keyword arguments
+    override single values (tests).
     """
 
     def __init__(
         self,
         pipeline: Pipeline | None = None,
         *,
+        settings: Settings | None = None,
         models: str | os.PathLike | None = None,
         concurrency: int | None = None,
         queue_size: int | None = None,
         max_body_bytes: int | None = None,
         access: Access | None = None,
     ):
+        settings = settings or Settings()
+        self.settings = settings
         self.config_error: ServiceError | None = None
         if pipeline is None:
             try:
-                pipeline = Pipeline(models=models)
+                pipeline = Pipeline(
+                    models=models or settings.models,
+                    limits=settings.limits,
+                    engines=settings.engines,
+                    fetch=settings.fetch,
+                )
             except ModelSetError as exc:
                 log.error("%s", exc)
                 self.config_error = exc
         self._pipeline = pipeline
-        self.limits = pipeline.limits if pipeline is not None else Limits.from_env()
+        self.limits = pipeline.limits if pipeline is not None else settings.limits
         #: Articles processed at the same time, page and JSON API together (also the queue's limit).
-        self.concurrency = concurrency or _env_int("SERVICE_CONCURRENCY", 2)
+        self.concurrency = concurrency or settings.concurrency
         #: Requests that may wait in Gradio's queue before new ones are turned away.
-        self.queue_size = queue_size or _env_int("SERVICE_QUEUE_SIZE", 32)
-        self.max_body_bytes = max_body_bytes or _env_int(
-            "SERVICE_MAX_BODY_BYTES", default_max_body_bytes(self.limits)
-        )
-        #: Login, API token and rate limit (`service.web.access`); read from the environment by default.
-        self.access = access if access is not None else Access.from_env()
+        self.queue_size = queue_size or settings.queue_size
+        self.max_body_bytes = max_body_bytes or settings.max_body_bytes or default_max_body_bytes(self.limits)
+        #: Seconds a client has to send a whole request body (408 after that).
+        self.body_timeout_s = settings.body_timeout_s
+        #: Login, API token and rate limit (`service.web.access`).
+        self.access = access if access is not None else settings.access
         self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._holding = threading.local()  # whether this thread holds a slot already (`slot()`)
         # JSON API requests admitted (running or waiting for a slot); beyond the limit: 503 busy.
         self._admitted = 0
         self._admit_lock = threading.Lock()
@@ -92,9 +92,6 @@ class Backend:
         self._status_lock = threading.Lock()
         self._warm_thread: threading.Thread | None = None
         self._warm_done = threading.Event()
-        # Models are loaded one at a time: two first loads at once (the pipeline translates into
-        # Korean and Japanese in parallel threads) can leave one model with uninitialised weights.
-        self._load_lock = threading.Lock()
         self._loaded: set[str] = set()
 
     # -- the pipeline ----------------------------------------------------------------------------------
@@ -107,26 +104,45 @@ class Backend:
         return self._pipeline
 
     def loaded_pipeline(self) -> Pipeline:
-        """The pipeline with every model it can have already loaded (one by one, see `_load_lock`).
+        """The pipeline with every model it can have already loaded.
+
+        Loads are serialised by the engine registry (`service.engines.load_engine` takes the write
+        side of `MODEL_ACCESS`: two first loads at once can leave a model with uninitialised weights).
 
         Roles whose model warm-up found missing are left to the pipeline, which raises
         `ModelUnavailable` only for runs that need them."""
         pipeline = self.pipeline
         if len(self._loaded) < len(ROLES):
-            with self._load_lock:
-                for role in ROLES:
-                    if role not in self._loaded and self._status.get(role) is None:
-                        self._load(pipeline, role)
+            for role in ROLES:
+                if role not in self._loaded and self._status.get(role) is None:
+                    self._load(pipeline, role)
         return pipeline
 
     def _load(self, pipeline: Pipeline, role: str) -> str | None:
-        """Load one role's model (caller holds `_load_lock`); None when loaded, else the message."""
+        """Load one role's model; None when loaded, else the message."""
         try:
             pipeline.engine(role)
         except ServiceError as exc:
             return str(exc)
         self._loaded.add(role)
         return None
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the `concurrency` processing slots (waiting for one if need be).
+
+        Everything that costs real CPU takes one: model runs, and reading a document (a small file
+        can hold minutes of parsing), for the page, every client endpoint and the JSON API alike.
+        Re-entrant within a thread, so a handler can read a file and run the models in one slot."""
+        if getattr(self._holding, "slot", False):
+            yield
+            return
+        with self._slots:
+            self._holding.slot = True
+            try:
+                yield
+            finally:
+                self._holding.slot = False
 
     def run(
         self,
@@ -146,11 +162,24 @@ class Backend:
         for name, value in options.items():
             if not isinstance(value, str):
                 raise InputError(f"{name} must be a string, got {type(value).__name__}")
-        with self._slots:
+        with self.slot():
             if progress is not None and len(self._loaded) < len(ROLES):
                 progress("Loading models", 0.0)
             result = self.loaded_pipeline().run(text, progress=progress, **options)
         self._mark_loaded(result.models)
+        return result
+
+    def run_url(
+        self, url: str, *, progress: Callable[[str, float], None] | None = None, **options: str
+    ) -> Result:
+        """The article behind a link through `run()`. The page is fetched before a processing slot is
+        taken, so a slow site never holds up other people's articles; `Result.source` records the
+        final URL, title, author and date."""
+        if progress is not None:
+            progress("Fetching the page", 0.0)
+        page = self.pipeline.read_url(url)
+        result = self.run(page.text, progress=progress, **options)
+        result.source = page.source()
         return result
 
     def run_batch(
@@ -170,7 +199,7 @@ class Backend:
             raise EmptyInput("No files to process: upload one or more (.txt, .md, .html, .pdf, .docx).")
         self.limits.check("max_batch_files", len(files), "The number of files in the batch")
         options = PipelineOptions(source_language=source_language, length=length, mode=mode).validated()
-        with self._slots:
+        with self.slot():
             items = _run_batch(
                 self.loaded_pipeline(), files, vars(options), limits=self.limits, on_done=on_done
             )
@@ -219,8 +248,7 @@ class Backend:
         try:
             for role in ROLES:
                 try:
-                    with self._load_lock:
-                        outcome = self._load(self.pipeline, role)
+                    outcome = self._load(self.pipeline, role)
                 except Exception as exc:  # a loader bug must not kill the thread or hide other roles
                     log.exception("Loading the %s model failed", role)
                     outcome = f"The {role} model could not be loaded ({type(exc).__name__}: {exc})"
@@ -301,5 +329,3 @@ class Backend:
         if self._warm_thread is None:
             return f"Models ({name}): loaded on first use."
         return f"Models ({name}): loading ({loaded} of {len(ROLES)} ready); you can submit meanwhile."
-
-

@@ -6,6 +6,7 @@ options, never the models. Access control (login, API token, rate limit) is `ser
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -14,32 +15,22 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.errors import (
+    AccessError,
     EmptyInput,
     InputError,
     InputTooLarge,
-    ModelSetError,
-    ModelUnavailable,
     ServiceError,
-    UnsupportedLanguage,
+    TooManyRequests,
+    Unauthorized,
 )
 from service.pipeline import PipelineOptions
-from service.web.access import AccessError, TooManyRequests, Unauthorized
 from service.web.backend import Backend
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 #: Fields a JSON request may set. Anything else (a model id, say) is refused, not ignored.
-REQUEST_FIELDS = ("text", "source_language", "length", "mode")
-#: HTTP status for each error kind; anything not listed is a 400 (the input's fault).
-#: (Access errors carry their own: 401, 403 or 429.)
-STATUS_BY_ERROR: dict[type[ServiceError], int] = {
-    InputTooLarge: 413,
-    UnsupportedLanguage: 422,
-    ModelUnavailable: 503,
-    ModelSetError: 500,
-}
-
+REQUEST_FIELDS = ("text", "url", "source_language", "length", "mode")
 
 
 # -- JSON HTTP API ----------------------------------------------------------------------------------
@@ -52,11 +43,8 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def error_response(exc: ServiceError) -> JSONResponse:
-    if isinstance(exc, AccessError):
-        status = exc.status
-    else:
-        status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
-    response = _error(status, exc.code, str(exc))
+    """The JSON error for `exc`: its own status and code (`service.errors`), and the headers it needs."""
+    response = _error(exc.status, exc.code, str(exc))
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, Unauthorized):
@@ -69,7 +57,7 @@ BUSY_RETRY_AFTER_S = 5
 
 
 def client_address(request: Request) -> str:
-    """The client's IP address (behind a proxy, uvicorn's proxy_headers put the real one here)."""
+    """The client's IP address, as `service.web.guard` decided it (`SERVICE_TRUSTED_PROXIES`)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -101,9 +89,12 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 
 def parse_request(body: bytes) -> dict[str, str]:
-    """Validate a /process body: a JSON object with `text` and optional options, nothing else."""
+    """Validate a /process body: a JSON object with `text` or `url` (the article's link, fetched by the
+    server: `service.fetching`) and optional options, nothing else."""
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise InputError("The request body is nested too deeply to be read as JSON.") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"The request body is not valid JSON ({exc}).") from exc
     if not isinstance(data, dict):
@@ -113,11 +104,16 @@ def parse_request(body: bytes) -> dict[str, str]:
         raise InputError(
             f"Unknown field(s) {', '.join(map(repr, unknown))}; accepted fields: {', '.join(REQUEST_FIELDS)}."
         )
-    if "text" not in data:
-        raise EmptyInput('The request has no "text" field: send {"text": "<the article>"}.')
+    if "text" in data and "url" in data:
+        raise InputError('Send either "text" or "url", not both.')
+    if "text" not in data and "url" not in data:
+        raise EmptyInput(
+            'The request has no "text" field: send {"text": "<the article>"} or {"url": "https://…"}.'
+        )
     defaults = PipelineOptions()
+    article = "url" if "url" in data else "text"
     fields = {
-        "text": data["text"],
+        article: data[article],
         "source_language": data.get("source_language", defaults.source_language),
         "length": data.get("length", defaults.length),
         "mode": data.get("mode", defaults.mode),
@@ -130,12 +126,24 @@ def parse_request(body: bytes) -> dict[str, str]:
 
 @router.post("/process")
 async def process(request: Request) -> JSONResponse:
+    """Check the token and the rate, read the whole body (within `body_timeout_s`), and only then
+    take a place among the admitted requests: a client that sends its body slowly holds nothing."""
     backend: Backend = request.app.state.backend
+    client = client_address(request)
     try:
-        backend.access.check_token(request.headers.get("authorization"))
-        backend.access.check_rate(client_address(request))
+        backend.access.check_token(request.headers.get("authorization"), client)
+        backend.access.check_rate(client)
     except AccessError as exc:
         return error_response(exc)
+    try:
+        body = await asyncio.wait_for(_read_body(request, backend.max_body_bytes), backend.body_timeout_s)
+    except TimeoutError:
+        return _error(
+            408,
+            "request_timeout",
+            f"The request body did not arrive within {backend.body_timeout_s:g} s "
+            "(set SERVICE_BODY_TIMEOUT to change it).",
+        )
     if not backend.admit():
         response = _error(
             503,
@@ -146,13 +154,12 @@ async def process(request: Request) -> JSONResponse:
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
         return response
     try:
-        return await _process(request, backend)
+        return await _process(body, backend)
     finally:
         backend.release()
 
 
-async def _process(request: Request, backend: Backend) -> JSONResponse:
-    body = await _read_body(request, backend.max_body_bytes)
+async def _process(body: bytes | None, backend: Backend) -> JSONResponse:
     if body is None:
         return _error(
             413,
@@ -162,8 +169,12 @@ async def _process(request: Request, backend: Backend) -> JSONResponse:
         )
     try:
         fields = parse_request(body)
-        text = fields.pop("text")
-        result = await run_in_threadpool(backend.run, text, **fields)
+        if "url" in fields:
+            url = fields.pop("url")
+            result = await run_in_threadpool(backend.run_url, url, **fields)
+        else:
+            text = fields.pop("text")
+            result = await run_in_threadpool(backend.run, text, **fields)
     except ServiceError as exc:
         return error_response(exc)
     except Exception:
@@ -176,5 +187,3 @@ async def _process(request: Request, backend: Backend) -> JSONResponse:
 def health(request: Request) -> JSONResponse:
     backend: Backend = request.app.state.backend
     return JSONResponse(backend.health())
-
-

@@ -31,6 +31,7 @@ from service.engines import ctranslate2 as ct2mod
 from service.engines.base import Job
 from service.errors import ModelUnavailable
 from service.models.sets import ModelSpec
+from service.settings import Settings
 from tests.conftest import ARTICLE_EN, ARTICLE_KO
 
 FAMILIES = ("marian", "t5", "bart", "m2m100", "nllb")
@@ -56,7 +57,7 @@ def ct2_cache(tmp_path_factory):
     """Conversions of this module go to a fresh cache folder."""
     with pytest.MonkeyPatch.context() as mp:
         path = tmp_path_factory.mktemp("ct2-cache")
-        mp.setenv(ct2mod.CACHE_ENV, str(path))
+        mp.setenv("SERVICE_CACHE_DIR", str(path))
         yield path / "ctranslate2"
 
 
@@ -332,17 +333,16 @@ def test_concurrent_generate_matches_sequential(spiced_dir):
 
 
 def test_thread_policy(monkeypatch):
-    monkeypatch.delenv(ct2mod.THREADS_ENV, raising=False)
-    monkeypatch.delenv(ct2mod.INTER_THREADS_ENV, raising=False)
     monkeypatch.setattr(ct2mod, "physical_cores", lambda: 8)
     assert ct2mod.thread_counts("summarise") == (8, 1)  # runs alone: every core, one worker
     assert ct2mod.thread_counts("en-ko") == (4, 2)  # two targets at once: half the cores each
     assert ct2mod.thread_counts("en-ko", "cuda") == (8, 1)
     monkeypatch.setattr(ct2mod, "physical_cores", lambda: 1)
     assert ct2mod.thread_counts("en-ja") == (1, 1)
-    monkeypatch.setenv(ct2mod.THREADS_ENV, "3")
-    monkeypatch.setenv(ct2mod.INTER_THREADS_ENV, "1")
-    assert ct2mod.thread_counts("en-ja") == (3, 1)
+    monkeypatch.setenv("SERVICE_CT2_THREADS", "3")  # the environment alone changes nothing ...
+    assert ct2mod.thread_counts("en-ja") == (1, 1)
+    settings = Settings.from_env({"SERVICE_CT2_THREADS": "3", "SERVICE_CT2_INTER_THREADS": "1"})
+    assert ct2mod.thread_counts("en-ja", settings=settings.engines) == (3, 1)  # ... settings do
 
 
 def test_auto_prefers_ctranslate2():

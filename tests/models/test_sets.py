@@ -6,6 +6,7 @@ import pytest
 
 from service import ModelSetError, ModelUnavailable, Pipeline
 from service.models.sets import ROLES, builtin_names, load_model_set
+from service.settings import Settings
 from tests.conftest import ARTICLE_EN
 
 GOOD_ROLES = "\n".join(f'[roles.{r}]\nengine = "transformers"\nmodel = "org/{r}"\n' for r in ROLES)
@@ -36,11 +37,13 @@ def test_default_set_is_permissive_and_nllb_warns_loudly():
     }
 
 
-def test_environment_variable_selects_the_set(monkeypatch, tiny_models):
+def test_environment_variable_selects_the_set_at_entry_points_only(monkeypatch, tiny_models):
     monkeypatch.setenv("SERVICE_MODELS", str(tiny_models))
-    assert load_model_set().name == "tiny"
+    assert load_model_set(Settings.from_env().models).name == "tiny"
     monkeypatch.setenv("SERVICE_MODELS", "nllb")
-    assert load_model_set().name == "nllb"
+    assert load_model_set(Settings.from_env().models).name == "nllb"
+    # the library never reads the environment itself: no argument is the built-in default set
+    assert load_model_set().name == "default"
 
 
 def test_folder_with_models_toml_is_accepted(tiny_dir):

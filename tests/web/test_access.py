@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
-from service.web.access import Access, RateLimit, RateLimiter, TooManyRequests, parse_users
+from service.errors import TooManyRequests
+from service.web.access import Access, RateLimit, RateLimiter, parse_users
 from service.web.app import Backend, create_app
 
 pytest.register_assert_rewrite("tests.server_fixtures")

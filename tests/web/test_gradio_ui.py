@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from service.settings import Settings
 from service.web.backend import Backend
 from service.web.gradio_ui import ALIGNED_HEADERS, Downloads, Handlers, build_demo, load_examples
 
@@ -209,7 +210,7 @@ def test_missing_model_is_named_with_the_fix(tiny_dir, tmp_path):
 
 def test_bad_model_set_does_not_stop_the_app(monkeypatch, tmp_path):
     monkeypatch.setenv("SERVICE_MODELS", str(tmp_path / "missing.toml"))
-    backend = Backend()
+    backend = Backend(settings=Settings.from_env())  # what create_app() does without arguments
     assert "missing.toml" in backend.status_line() and backend.health()["status"] == "misconfigured"
     with pytest.raises(gr.Error, match="Unknown model set"):
         Handlers(backend).process("The council approved the plan on Tuesday.", None)
