@@ -7,7 +7,8 @@ output goes into Textboxes and Dataframes of plain strings: nothing a model (or 
 ever rendered as HTML or Markdown.
 
 Client endpoints (parameter names are the handlers' argument names):
-  /process   (text, file, source_language, length, mode) -> summary, korean, japanese, details
+  /process   (text, file, source_language, length, mode, url) -> summary, korean, japanese, details
+             (`url`: the article's link, fetched by the server; `service.fetching`)
   /batch     (files, source_language, length, mode) -> results (one `BatchItem.to_dict()` per file)
   /summarise (text, length) -> summary
   /translate (text, target, source) -> translation
@@ -33,20 +34,16 @@ import gradio as gr
 from service.batch import BatchItem, write_jsonl, write_markdown_zip
 from service.documents import SUPPORTED_EXTENSIONS, read_document
 from service.errors import (
-    DocumentError,
     EmptyInput,
     InputError,
-    InputTooLarge,
-    ModelSetError,
-    ModelUnavailable,
     ServiceError,
-    UnsupportedLanguage,
 )
+from service.fetching import WebDocument
 from service.languages import NAMES
 from service.pipeline import LENGTHS
 from service.result import Result
-from service.web.access import AccessError, TooManyRequests
 from service.web.backend import Backend
+from service.web.guard import FILES_MUST_BE_UPLOADED
 
 log = logging.getLogger(__name__)
 
@@ -91,27 +88,12 @@ CSS = """
 """
 
 
-#: The toast's title (and `AppError.title` for `gradio_client`) for each kind of error; the most
-#: specific class listed first. Anything else: "Cannot process this".
-ERROR_TITLES: dict[type[ServiceError], str] = {
-    TooManyRequests: "Too many requests",
-    AccessError: "Not allowed",
-    EmptyInput: "Empty input",
-    UnsupportedLanguage: "Unsupported language",
-    InputTooLarge: "Too large",
-    DocumentError: "Unreadable document",
-    ModelUnavailable: "Model unavailable",
-    ModelSetError: "Model configuration error",
-}
-
-
 def user_error(exc: ServiceError) -> gr.Error:
     """The message as a toast. Gradio renders toast text as (sanitised) HTML, so tags are escaped: a
     file name such as `<b>x.txt` must show literally. Only `<` and `>`: `gradio_client` receives
     the same string, and an `&` in a URL should reach it unchanged."""
     message = str(exc).replace("<", "&lt;").replace(">", "&gt;")
-    title = next((t for kind, t in ERROR_TITLES.items() if isinstance(exc, kind)), "Cannot process this")
-    return gr.Error(message, title=title, print_exception=False)
+    return gr.Error(message, title=exc.title, print_exception=False)
 
 
 def details_text(result: Result, source: dict[str, Any]) -> str:
@@ -125,6 +107,12 @@ def details_text(result: Result, source: dict[str, Any]) -> str:
     if source.get("kind") == "file":
         encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
         lines.append(f"Input: file {source['name']} ({source['format']}{encoding})")
+    elif source.get("kind") == "url":
+        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
+        lines.append(f"Input: link {source['final_url']} ({source['format']}{encoding})")
+        about = [f"{key} {source[key]}" for key in ("title", "author", "date") if source.get(key)]
+        if about:
+            lines.append("Page: " + "; ".join(about))
     else:
         lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
     lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
@@ -203,8 +191,9 @@ class Handlers:
         self.backend.access.check_rate(client_host(request) or "local")
 
     def _article(self, text: str | None, file: Any) -> tuple[str, dict[str, Any]]:
-        """The article's text: from the uploaded file when there is one, else from the text box."""
-        path = _file_path(file)
+        """The article's text: from the uploaded file when there is one, else from the text box.
+        The caller holds a processing slot: reading a document can cost as much as a model run."""
+        path = uploaded_path(file)
         if path:
             document = read_document(path, limits=self.backend.limits)
             return document.text, {
@@ -228,24 +217,39 @@ class Handlers:
         mode: str,
         request: gr.Request | None,
         progress: gr.Progress,
+        url: str | None = None,
     ) -> tuple[Result, dict[str, Any]]:
         try:
             self._check_rate(request)
-            if _file_path(file):
+            page = self._fetch(url, file, progress)
+            if uploaded_path(file):
                 progress(0.0, desc="Reading the file")
-            article, source = self._article(text, file)
-            result = self.backend.run(
-                article,
-                source_language=source_language or "auto",
-                length=length or "medium",
-                mode=mode or "summary",
-                progress=lambda stage, fraction: progress(fraction, desc=stage),
-            )
+            with self.backend.slot():
+                article, source = (page.text, page.source()) if page else self._article(text, file)
+                result = self.backend.run(
+                    article,
+                    source_language=source_language or "auto",
+                    length=length or "medium",
+                    mode=mode or "summary",
+                    progress=lambda stage, fraction: progress(fraction, desc=stage),
+                )
         except ServiceError as exc:
             raise user_error(exc) from None
+        if page is not None:
+            result.source = source
         details = result.to_dict()
         details["input"] = source
         return result, details
+
+    def _fetch(self, url: str | None, file: Any, progress: gr.Progress) -> WebDocument | None:
+        """The page behind the link box, fetched before a processing slot is taken (a slow site must
+        not hold up other articles); None when the box is empty."""
+        if not isinstance(url, str) or not url.strip():
+            return None
+        if uploaded_path(file):
+            raise InputError("Both a file and a link were given: clear one of them.")
+        progress(0.0, desc="Fetching the page")
+        return self.backend.pipeline.read_url(url)
 
     # -- the page --------------------------------------------------------------------------------------
 
@@ -256,11 +260,12 @@ class Handlers:
         source_language: str,
         length: str,
         mode: str,
+        url: str | None = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented idiom)
     ) -> tuple:
         """Everything the page shows for one article (outputs in `build_demo`'s order)."""
-        result, details = self._run(text, file, source_language, length, mode, request, progress)
+        result, details = self._run(text, file, source_language, length, mode, request, progress, url)
         json_path, md_path = self.downloads.write(result, details)
         article_en, article_ko, article_ja = article_texts(result)
         return (
@@ -288,7 +293,10 @@ class Handlers:
         progress: gr.Progress,
     ) -> list[BatchItem]:
         """Every uploaded file through the pipeline, in order; a failed file is listed, not fatal."""
-        paths = [path for path in map(_file_path, files or []) if path]
+        try:
+            paths = [path for path in map(uploaded_path, files or []) if path]
+        except ServiceError as exc:
+            raise user_error(exc) from None
         total = len(paths)
         done = 0
 
@@ -357,11 +365,13 @@ class Handlers:
         source_language: str = "auto",
         length: str = "medium",
         mode: str = "summary",
+        url: str | None = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple[str, str, str, dict]:
-        """Summary, Korean, Japanese, and every detail of the result as a JSON object."""
-        result, details = self._run(text, file, source_language, length, mode, request, progress)
+        """Summary, Korean, Japanese, and every detail of the result as a JSON object. `url` (last, so
+        older clients keep working) is the article's link, used instead of the text."""
+        result, details = self._run(text, file, source_language, length, mode, request, progress, url)
         return result.summary, result.translations.get("ko", ""), result.translations.get("ja", ""), details
 
     def summarise(self, text: str, length: str = "medium", request: gr.Request | None = None) -> str:
@@ -371,11 +381,12 @@ class Handlers:
             _require_text(text)
             if length not in LENGTHS:
                 raise InputError(f"Unknown length {length!r}; choose one of: {', '.join(LENGTHS)}")
-            pipeline = self.backend.loaded_pipeline()
-            pipeline.limits.check("max_chars", len(text), "The text's length in characters")
-            if pipeline.detect(text).language == "en":
-                return pipeline.summarise(text, length)
-            return self.backend.run(text, length=length).summary
+            with self.backend.slot():
+                pipeline = self.backend.loaded_pipeline()
+                pipeline.limits.check("max_chars", len(text), "The text's length in characters")
+                if pipeline.detect(text).language == "en":
+                    return pipeline.summarise(text, length)
+                return self.backend.run(text, length=length).summary
         except ServiceError as exc:
             raise user_error(exc) from None
 
@@ -396,11 +407,12 @@ class Handlers:
             ):
                 if value not in allowed:
                     raise InputError(f"Unknown {name} {value!r}; choose one of: {', '.join(allowed)}")
-            pipeline = self.backend.loaded_pipeline()
-            pipeline.limits.check("max_chars", len(text), "The text's length in characters")
-            if source == "auto":
-                source = pipeline.detect(text).language
-            return pipeline.translate([text], source, target)[0]
+            with self.backend.slot():
+                pipeline = self.backend.loaded_pipeline()
+                pipeline.limits.check("max_chars", len(text), "The text's length in characters")
+                if source == "auto":
+                    source = pipeline.detect(text).language
+                return pipeline.translate([text], source, target)[0]
         except ServiceError as exc:
             raise user_error(exc) from None
 
@@ -409,7 +421,9 @@ class Handlers:
         try:
             self._check_rate(request)
             _require_text(text)
-            detection = self.backend.pipeline.detect(text)
+            self.backend.limits.check("max_chars", len(text), "The text's length in characters")
+            with self.backend.slot():
+                detection = self.backend.pipeline.detect(text)
         except ServiceError as exc:
             raise user_error(exc) from None
         return detection.language, round(detection.probability, 4)
@@ -483,6 +497,25 @@ def _file_path(file: Any) -> str | None:
     return getattr(file, "path", None)
 
 
+def uploaded_path(file: Any) -> str | None:
+    """The path of an uploaded file argument, or None when there is none.
+
+    Only a file inside Gradio's upload folder (the app's own, `service.web.app.own_upload_folder`)
+    is accepted, with every symlink resolved: a client naming any other path gets `InputError` and
+    nothing is opened. `service.web.guard` refuses such requests before Gradio copies anything; this
+    is the same rule where the file is used."""
+    from gradio.utils import get_upload_folder
+
+    path = _file_path(file)
+    if not path:
+        return None
+    folder = Path(os.path.realpath(get_upload_folder()))
+    real = Path(os.path.realpath(path))
+    if real == folder or not real.is_relative_to(folder):
+        raise InputError(FILES_MUST_BE_UPLOADED)
+    return path
+
+
 def load_examples(folder: Path = EXAMPLES_DIR) -> list[tuple[str, str]]:
     """(label, text) for each example article shipped in `examples/*.txt`."""
     examples = []
@@ -543,6 +576,13 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
                 max_lines=20,
                 elem_id="input-text",
             )
+            url_in = gr.Textbox(
+                label="…or paste a link to the article (used instead of the text box)",
+                placeholder="https://…",
+                lines=1,
+                max_lines=1,
+                elem_id="input-url",
+            )
             file_in = gr.File(
                 label="…or upload a file (used instead of the text box)",
                 file_types=FILE_TYPES,
@@ -597,7 +637,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         json_btn = gr.DownloadButton("Download JSON", interactive=False, elem_id="download-json")
         md_btn = gr.DownloadButton("Download Markdown", interactive=False, elem_id="download-md")
 
-    inputs = [text_in, file_in, source_in, length_in, mode_in]
+    inputs = [text_in, file_in, source_in, length_in, mode_in, url_in]
     page_outputs = [
         out_en,
         out_ko,
@@ -620,7 +660,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         show_progress_on=[out_en, out_ko, out_ja],
         concurrency_id=MODEL_WORK,
     )
-    clear_btn.add([text_in, file_in, out_en, out_ko, out_ja, warnings, details, aligned])
+    clear_btn.add([text_in, url_in, file_in, out_en, out_ko, out_ja, warnings, details, aligned])
     return inputs
 
 
