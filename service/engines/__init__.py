@@ -8,16 +8,16 @@ directions) share one engine.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Callable
 
 from service.engines.base import Engine, Job
+from service.engines.kinds import ctranslate2_available, engine_kind
 from service.engines.locks import MODEL_ACCESS
 from service.models.sets import ModelSpec
 from service.settings import EngineSettings
 
-__all__ = ["Engine", "Job", "clear_engines", "engine_kind", "load_engine"]
+__all__ = ["Engine", "Job", "clear_engines", "ctranslate2_available", "engine_kind", "load_engine"]
 
 
 def _transformers(spec: ModelSpec, settings: EngineSettings) -> Engine:
@@ -53,20 +53,6 @@ FACTORIES: dict[str, Callable[[ModelSpec, EngineSettings], Engine]] = {
 }
 
 
-def ctranslate2_available() -> bool:
-    return (
-        importlib.util.find_spec("ctranslate2") is not None
-        and importlib.util.find_spec("service.engines.ctranslate2") is not None
-    )
-
-
-def engine_kind(spec: ModelSpec) -> str:
-    """The engine that will actually run `spec`: `auto` prefers CTranslate2 when it is installed."""
-    if spec.engine != "auto":
-        return spec.engine
-    return "ctranslate2" if ctranslate2_available() else "transformers"
-
-
 _engines: dict[tuple, Engine] = {}
 _loading: dict[tuple, threading.Lock] = {}
 _registry_lock = threading.Lock()
@@ -89,10 +75,6 @@ def load_engine(spec: ModelSpec, settings: EngineSettings | None = None) -> Engi
                 engine = FACTORIES[kind](spec, settings)
             _engines[key] = engine
     return engine
-
-
-def loaded_engines() -> dict[tuple, Engine]:
-    return dict(_engines)
 
 
 def clear_engines() -> None:

@@ -546,7 +546,7 @@ def prepare_model_set(
     Used by `python -m service models fetch` after downloading. Roles sharing a model are converted
     once; already converted models are only reported. Failures raise `ModelUnavailable`.
     """
-    from service.engines import engine_kind
+    from service.engines.kinds import engine_kind
 
     cache_dir = settings.cache_dir if settings is not None else None
     done: set[tuple[str | None, str | None, str]] = set()
