@@ -579,6 +579,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
             url_in = gr.Textbox(
                 label="…or paste a link to the article (used instead of the text box)",
                 placeholder="https://…",
+                value="",  # a default, so /process clients that do not send `url` keep working
                 lines=1,
                 max_lines=1,
                 elem_id="input-url",
