@@ -1,7 +1,8 @@
 """Many files in, one result per file out; a failed file never stops the others.
 
-Used by the CLI (`python -m service run A B C --out DIR`, or a folder) and by the web app's batch
-upload. Every file ends up either with a result or with the reason it failed, and the whole batch
+Used by the CLI (`python -m service run A B C --out DIR`, or a folder; links such as
+`https://…` may be mixed in, see `Link`) and by the web app's batch upload. Every file ends up
+either with a result or with the reason it failed, and the whole batch
 can be downloaded together: `results.jsonl` (one JSON object per file, failures included) and
 `results.zip` (one Markdown file per article).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -23,6 +25,23 @@ from service.pipeline import Pipeline
 from service.result import Result
 
 EXIT_SOME_FAILED = 4
+_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A batch item to fetch (`Pipeline.read_url`) rather than a file to open. Only the CLI makes
+    these, from arguments that look like links: a web request's file names never become links."""
+
+    url: str
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def is_link(item: str | os.PathLike) -> bool:
+    """`https://…`, `http://…`, and any other `scheme://` (refused later with a clear reason)."""
+    return isinstance(item, str) and bool(_LINK.match(item))
 
 
 @dataclass
@@ -38,10 +57,14 @@ class BatchItem:
         return {"file": self.name, "ok": False, "error": self.error_code, "message": self.error}
 
 
-def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files as given, folders expanded to the files inside them (sorted, hidden files skipped)."""
-    files: list[Path] = []
+def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path | Link]:
+    """Files as given, folders expanded to the files inside them (sorted, hidden files skipped), and
+    links as `Link`s, all in the order given."""
+    files: list[Path | Link] = []
     for item in inputs:
+        if is_link(item):
+            files.append(Link(str(item)))
+            continue
         path = Path(item)
         if path.is_dir():
             files += sorted(
@@ -56,7 +79,7 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
 
 def run_batch(
     pipeline: Pipeline,
-    files: Sequence[tuple[str, str | os.PathLike | bytes]],
+    files: Sequence[tuple[str, str | os.PathLike | bytes | Link]],
     options: dict[str, str],
     limits: Limits | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
@@ -72,8 +95,13 @@ def run_batch(
     for name, source in files:
         item = BatchItem(name=name)
         try:
-            document = read_document(source, name=name, limits=limits)
-            item.result = pipeline.run(document.text, **options)
+            if isinstance(source, Link):
+                page = pipeline.read_url(source.url)
+                item.result = pipeline.run(page.text, **options)
+                item.result.source = page.source()
+            else:
+                document = read_document(source, name=name, limits=limits)
+                item.result = pipeline.run(document.text, **options)
         except (ModelUnavailable, ModelSetError):
             raise
         except ServiceError as exc:
