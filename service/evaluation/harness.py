@@ -18,22 +18,19 @@ Design choices, and why:
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from service.errors import InputError, ModelSetError, ModelUnavailable
 from service.evaluation import metrics
+from service.evaluation.items import Item, normalise_task
+from service.evaluation.report import EvalReport, ItemFailure
 from service.text.quality import check_output
 
-TASKS = ("en-ko", "en-ja", "ko-en", "ja-en", "summarise")
-_TASK_ALIASES = {"summarize": "summarise", "summarisation": "summarise", "summarization": "summarise"}
 #: Errors that say the model set itself cannot work; every further item would fail the same way.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (ModelUnavailable, ModelSetError)
 DEFAULT_BATCH_SIZE = 8
@@ -47,242 +44,6 @@ class EvaluablePipeline(Protocol):
     def summarise(self, text: str, length: str = "medium") -> str: ...
 
     def describe_models(self) -> dict[str, str]: ...
-
-
-@dataclass(frozen=True)
-class Item:
-    """One source text and its reference output; `line` is where it came from, for messages."""
-
-    source: str
-    reference: str
-    line: int = 0
-    id: str | None = None
-
-
-# --- Loading ----------------------------------------------------------------------------------------
-
-
-def normalise_task(task: str) -> str:
-    """The canonical task name, accepting US spelling; InputError for anything else."""
-    name = task.strip().lower().replace("_", "-")
-    name = _TASK_ALIASES.get(name, name)
-    if name not in TASKS:
-        raise InputError(f"unknown task {task!r}; expected one of: {', '.join(TASKS)}")
-    return name
-
-
-_PAIR_RE = re.compile(r"(?<![a-z])(en|ko|ja)[-_](en|ko|ja)(?![a-z])")
-_SUMMARY_RE = re.compile(r"summari[sz]")
-
-
-def task_from_filename(path: str | Path) -> str | None:
-    """Guess the task from names like `en-ko.jsonl`, `flores_en-ja.tsv`, `summarise-en.jsonl`."""
-    stem = Path(path).name.lower()
-    if _SUMMARY_RE.search(stem):
-        return "summarise"
-    pairs = {f"{a}-{b}" for a, b in _PAIR_RE.findall(stem) if a != b}
-    found = pairs & set(TASKS)
-    return found.pop() if len(found) == 1 else None
-
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise InputError(f"data file not found: {path}")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
-
-
-def _is_jsonl(path: Path, text: str) -> bool:
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json", ".ndjson"):
-        return True
-    if suffix in (".tsv", ".tab", ".txt"):
-        return False
-    return text.lstrip().startswith("{")
-
-
-def _text_field(obj: dict, key: str, where: str) -> str:
-    if key not in obj:
-        raise InputError(f'{where}: missing "{key}" (each line needs "source" and "reference")')
-    value = obj[key]
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f'{where}: "{key}" must be a non-empty string')
-    return value
-
-
-def _parse_jsonl(text: str, name: str) -> tuple[str | None, list[Item]]:
-    """Items plus the task the file declares: a first line like {"task": "en-ko"} or per-line
-    "task" fields, which must all agree."""
-    items: list[Item] = []
-    declared: str | None = None
-    declared_line = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        where = f"{name} line {number}"
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-        if not isinstance(obj, dict):
-            raise InputError(f'{where}: expected a JSON object with "source" and "reference"')
-        if "task" in obj:
-            task = normalise_task(str(obj["task"]))
-            if declared is not None and task != declared:
-                raise InputError(f'{where}: task "{task}" differs from "{declared}" on line {declared_line}')
-            declared, declared_line = task, number
-            if "source" not in obj and "reference" not in obj:
-                if items:
-                    raise InputError(f"{where}: a task-only header line must come first")
-                continue
-        source = _text_field(obj, "source", where)
-        reference = _text_field(obj, "reference", where)
-        item_id = obj.get("id")
-        items.append(Item(source, reference, number, None if item_id is None else str(item_id)))
-    return declared, items
-
-
-def _parse_tsv(text: str, name: str) -> list[Item]:
-    """source<TAB>reference per line; a first line "source<TAB>reference" is a header."""
-    items: list[Item] = []
-    seen_content = False
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        cells = raw.split("\t")
-        if not seen_content:
-            seen_content = True
-            if [c.strip().lower() for c in cells] == ["source", "reference"]:
-                continue
-        where = f"{name} line {number}"
-        if len(cells) != 2:
-            raise InputError(
-                f"{where}: expected 2 tab-separated columns (source, reference), found {len(cells)}"
-            )
-        source, reference = (c.strip() for c in cells)
-        if not source or not reference:
-            raise InputError(f"{where}: source and reference must both be non-empty")
-        items.append(Item(source, reference, number))
-    return items
-
-
-def load_items(path: str | Path, task: str | None = None) -> tuple[str, list[Item]]:
-    """(task, items) from a JSONL or TSV file.
-
-    The task comes from `task`, else from the file ("task" fields), else from the file name. A
-    `task` that contradicts the file's own declaration is an error: scoring an en-ko file as en-ja
-    would silently produce garbage numbers.
-    """
-    path = Path(path)
-    text = _read_text(path)
-    declared: str | None = None
-    if _is_jsonl(path, text):
-        declared, items = _parse_jsonl(text, path.name)
-    else:
-        items = _parse_tsv(text, path.name)
-    if not items:
-        raise InputError(f"{path}: no items (the file is empty or has only a header)")
-    requested = normalise_task(task) if task else None
-    if requested and declared and requested != declared:
-        raise InputError(f'{path}: the file says task "{declared}" but "{requested}" was requested')
-    chosen = requested or declared or task_from_filename(path)
-    if chosen is None:
-        raise InputError(
-            f"{path}: cannot tell the task from the file or its name; pass it explicitly "
-            f"(one of: {', '.join(TASKS)})"
-        )
-    return chosen, items
-
-
-# --- Report -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemFailure:
-    index: int  # position among the evaluated items (0-based)
-    line: int  # line in the data file (0 when unknown)
-    reason: str  # "ExceptionType: message"
-
-
-@dataclass
-class EvalReport:
-    """Everything one evaluation run measured; `to_dict` for JSON, `format_table` for people."""
-
-    task: str
-    models: dict[str, str]
-    n_items: int
-    n_failed: int
-    failures: list[ItemFailure]
-    scores: dict[str, float]  # "BLEU", "chrF2" or "rouge1", "rouge2", "rougeL", "rougeLsum"
-    tokenization: dict[str, str]  # metric name -> tokenisation it used
-    signatures: dict[str, str]  # metric name -> sacrebleu signature (translation only)
-    seconds_total: float
-    seconds_per_item: float
-    avg_output_chars: float  # over items that did not fail
-    avg_output_tokens: float
-    avg_reference_chars: float
-    avg_reference_tokens: float
-    token_unit: str  # what avg_*_tokens counts, e.g. "ko-mecab tokens"
-    quality_flags: dict[str, int]  # quality-guard flag kind -> how many outputs got it
-    flagged: list[dict[str, Any]] = field(default_factory=list)  # index, kind, message per flag
-    notes: list[str] = field(default_factory=list)
-    data: str | None = None
-    limit: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def format_table(self) -> str:
-        lines = [f"Evaluation: {self.task}" + (f"  ({self.data})" if self.data else "")]
-        lines.append("Models:")
-        lines += _aligned(
-            [(f"  {role}", model) for role, model in sorted(self.models.items())] or [("  -", "")]
-        )
-        lines.append("")
-        rows = [("Metric", "Score", "Tokenisation")]
-        rows += [
-            (name, f"{value:.2f}", self.tokenization.get(name, "")) for name, value in self.scores.items()
-        ]
-        lines += _aligned(rows)
-        lines.append("")
-        flags = ", ".join(f"{kind} {count}" for kind, count in sorted(self.quality_flags.items())) or "none"
-        lines += _aligned(
-            [
-                ("Items", f"{self.n_items} ({self.n_failed} failed)"),
-                ("Time per item", f"{self.seconds_per_item:.3f} s ({self.seconds_total:.2f} s total)"),
-                (
-                    "Output length",
-                    f"{self.avg_output_chars:.1f} characters, {self.avg_output_tokens:.1f} {self.token_unit}",
-                ),
-                (
-                    "Reference length",
-                    f"{self.avg_reference_chars:.1f} characters, "
-                    f"{self.avg_reference_tokens:.1f} {self.token_unit}",
-                ),
-                ("Quality flags", flags),
-            ]
-        )
-        if self.signatures:
-            lines.append("Signatures:")
-            lines += _aligned([(f"  {name}", sig) for name, sig in self.signatures.items()])
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        if self.failures:
-            lines.append(f"Failures ({len(self.failures)}):")
-            for failure in self.failures:
-                where = f"item {failure.index}" + (f" (line {failure.line})" if failure.line else "")
-                lines.append(f"  {where}: {failure.reason}")
-        return "\n".join(lines)
-
-
-def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """Left-aligned columns, each as wide as its widest cell."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
 # --- Running ------------------------------------------------------------------------------------------

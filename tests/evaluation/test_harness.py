@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 
 from service.errors import InputError, ModelUnavailable
-from service.evaluation.harness import (
-    EvalReport,
-    Item,
-    evaluate,
-    load_items,
-    normalise_task,
-    task_from_filename,
-)
+from service.evaluation.harness import evaluate
+from service.evaluation.items import Item, load_items, normalise_task, task_from_filename
+from service.evaluation.report import EvalReport
 
 DATA = Path(__file__).resolve().parents[2] / "evaluation" / "data"
 
