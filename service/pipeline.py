@@ -20,13 +20,20 @@ from cachetools import LRUCache
 
 from service.engines import Engine, Job, engine_kind, load_engine
 from service.errors import InputError, ServiceError
-from service.languages import SOURCE_LANGUAGES, TARGETS
+from service.languages import NAMES, SOURCE_LANGUAGES, TARGETS
 from service.limits import Limits
 from service.models.sets import ROLES, ModelSet, load_model_set
 from service.result import Result, Segment
+from service.text.article import prepare
 from service.text.chunking import fit_sentences, pack
-from service.text.clean import clean_text
-from service.text.detect import Detection, check_language, detect_language
+from service.text.clean import clean_text, for_models
+from service.text.detect import (
+    Detection,
+    check_language,
+    detect_language,
+    override_warning,
+    script_language,
+)
 from service.text.quality import check_output
 from service.text.segment import join_sentences, split_paragraphs, split_sentences
 
@@ -63,6 +70,9 @@ class PipelineOptions:
     source_language: str = "auto"
     length: str = "medium"
     mode: str = "summary"
+    #: Remove news furniture (bylines, captions, share buttons …) and take out the headline; every
+    #: removed line is listed in `Result.removed`. False keeps every line as story.
+    clean: bool = True
 
     def validated(self) -> PipelineOptions:
         checks = (
@@ -73,6 +83,8 @@ class PipelineOptions:
         for name, value, allowed in checks:
             if value not in allowed:
                 raise InputError(f"Unknown {name} {value!r}; choose one of: {', '.join(allowed)}")
+        if not isinstance(self.clean, bool):
+            raise InputError(f"clean must be true or false, not {self.clean!r}")
         return self
 
 
@@ -154,14 +166,21 @@ class Pipeline:
         return [join_sentences([next(translated) for _ in group], target) for group in per_text]
 
     def summarise(self, text: str, length: str = "medium") -> str:
-        """English summary of an English text."""
-        summary, _ = self._summarise(clean_text(text), length)
+        """English summary of an English text (Korean or Japanese text is refused: use `run`)."""
+        cleaned = clean_text(text, "en")
+        found = script_language(cleaned)
+        if found in ("ko", "ja"):
+            raise InputError(
+                f"summarise() takes English text, but this text is in {NAMES[found]}: use run(), "
+                "which translates the article into English first"
+            )
+        summary, _ = self._summarise(cleaned, length)
         return summary
 
     # -- the whole run ---------------------------------------------------------------------------------
 
-    def run(self, text: str, *, progress: Progress | None = None, **options: str) -> Result:
-        """Summarise and translate one article. Options: source_language, length, mode."""
+    def run(self, text: str, *, progress: Progress | None = None, **options: str | bool) -> Result:
+        """Summarise and translate one article. Options: source_language, length, mode, clean."""
         unknown = set(options) - {f.name for f in fields(PipelineOptions)}
         if unknown:
             raise InputError(f"Unknown option(s) {', '.join(sorted(unknown))}")
@@ -180,21 +199,29 @@ class Pipeline:
                 else:
                     detection = Detection(check_language(opts.source_language), 1.0, "given")
             language = detection.language
+            given = opts.source_language != "auto"
+            warnings = [w] if given and (w := override_warning(cleaned, language)) else []
             used = ["summarise", "en-ko", "en-ja"] + ([f"{language}-en"] if language != "en" else [])
             with timer.stage("load_models"):
                 for role in used:  # before any work: a missing model fails fast, loads never overlap work
                     self.engine(role)
             report("Splitting sentences", 0.08)
             with timer.stage("segment"):
-                source_paragraphs = [split_sentences(p, language) for p in split_paragraphs(cleaned)]
-                source_paragraphs = [p for p in source_paragraphs if p]
+                prepared = prepare(text, language, clean=opts.clean)
+                story = prepared.paragraphs or ([[prepared.title]] if prepared.title else [])
+                if not story:
+                    raise InputError("Only page furniture was found (bylines, dates, captions): no story")
+                # In article mode the headline is the first row, translated like the rest.
+                as_row = prepared.title and prepared.paragraphs and opts.mode == "article"
+                headline = [[prepared.title]] if as_row else []
+                source_paragraphs = headline + story
             if language == "en":
                 english_paragraphs = source_paragraphs
             else:
                 report("Translating the article into English", 0.12)
                 with timer.stage("to_english"):
                     english_paragraphs = self._translate_paragraphs(source_paragraphs, language, "en")
-            english_text = "\n\n".join(join_sentences(p, "en") for p in english_paragraphs)
+            english_text = "\n\n".join(join_sentences(p, "en") for p in english_paragraphs[len(headline) :])
             report("Summarising in English", 0.35)
             with timer.stage("summarise"):
                 summary, chunks = self._summarise(english_text, opts.length)
@@ -237,7 +264,9 @@ class Pipeline:
             summary_chunks=chunks,
             article=article,
             quality=quality,
-            warnings=[self.model_set.licence_warning] if self.model_set.licence_warning else [],
+            warnings=warnings + ([self.model_set.licence_warning] if self.model_set.licence_warning else []),
+            title=prepared.title,
+            removed=[r.to_dict() for r in prepared.removed],
         )
 
     # -- stages ----------------------------------------------------------------------------------------
@@ -290,7 +319,7 @@ class Pipeline:
             )
             groups = fit_sentences(missing, engine.count_tokens, engine.max_input_tokens)
             pieces = [piece for group in groups for piece in group]
-            outputs = iter(engine.generate(pieces, job))
+            outputs = iter(engine.generate([for_models(piece) for piece in pieces], job))
             with self._cache_lock:
                 for sentence, group in zip(missing, groups, strict=True):
                     value = join_sentences([next(outputs) for _ in group], target)
@@ -305,6 +334,7 @@ class Pipeline:
         combined and summarised again until they fit (map-reduce), never truncated.
         """
         preset = LENGTHS[length]
+        english_text = for_models(english_text)
         spec = self.model_set.spec("summarise")
         engine = self.engine("summarise")
         job = Job(

@@ -38,6 +38,11 @@ class Result:
     #: Outputs that look broken (see service.text.quality), as dicts: field, kind, message.
     quality: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The article's headline as written (found by the text stage), or None.
+    title: str | None = None
+    #: Lines taken out of the article as page furniture, as dicts: text, reason (see
+    #: service.text.furniture). Empty when the run kept every line (`clean=False`).
+    removed: list[dict[str, str]] = field(default_factory=list)
     #: Where the article came from, for a link (`WebDocument.source()`): kind "url", url, final_url
     #: (after redirects), content_type, title, author, date, site, format, encoding. None otherwise.
     source: dict[str, Any] | None = None
@@ -56,6 +61,7 @@ class Result:
         lines = [
             "# Summary and translations",
             "",
+            *([f"**{escape_markdown(self.title)}**", ""] if self.title else []),
             f"- Source language: {self.source_language} (p={self.language_probability:.2f})",
             f"- Mode: {self.mode}, length: {self.length}",
             *self._source_lines("- "),
@@ -89,6 +95,9 @@ class Result:
                 lines += ["", f"## {title}", ""]
                 for paragraph in self.article.get(lang, []):
                     lines += [escape_markdown(paragraph), ""]
+        if self.removed:
+            lines += ["", "## Removed from the article", ""]
+            lines += [f"- {escape_markdown(r['reason'])}: {escape_markdown(r['text'])}" for r in self.removed]
         if self.quality:
             lines += ["", "## Quality warnings", ""]
             lines += [f"- {q['field']}: {escape_markdown(q['message'])}" for q in self.quality]
@@ -113,6 +122,7 @@ class Result:
             f"Source language: {self.source_language} (p={self.language_probability:.2f}, {self.detection_method})",
             f"Summary chunks: {self.summary_chunks}",
             *self._source_lines(""),
+            *([f"Title: {self.title}"] if self.title else []),
             "",
             "== English summary ==",
             self.summary,
@@ -126,6 +136,9 @@ class Result:
         if self.article:
             for lang in ("en", "ko", "ja"):
                 out += ["", f"== Article ({lang}) ==", *self.article.get(lang, [])]
+        if self.removed:
+            out += ["", f"== Removed from the article ({len(self.removed)} lines) =="]
+            out += [f"- {r['reason']}: {r['text']}" for r in self.removed]
         if self.quality:
             out += ["", "== Quality warnings =="] + [f"- {q['field']}: {q['message']}" for q in self.quality]
         for warning in self.warnings:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.text.clean import tidy
+from service.text.clean import DATE_PREFIX, tidy
 from service.text.furniture import Removed, remove_furniture
 from service.text.segment import split_paragraphs, split_sentences
 
@@ -58,7 +58,7 @@ def prepare(text: str, language: str, *, clean: bool = True) -> PreparedText:
 
     With `clean=False` no line is removed and no headline is taken out: every line is story.
     """
-    lines = tidy(text).split("\n")
+    lines = [DATE_PREFIX.sub("", line) for line in tidy(text).split("\n")]
     removed: list[Removed] = []
     if clean:
         lines, removed = remove_furniture(lines, language)

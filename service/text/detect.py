@@ -2,10 +2,13 @@
 
 langdetect alone is random (it samples; we fix its seed) and unreliable on short or mixed text,
 which is a common complaint about peer services. Korean and Japanese have scripts of their own, so
-the script is counted first: Hangul means Korean, kana means Japanese, whatever English words or
-kanji are mixed in. Only text without those scripts goes to langdetect, which must then say English
-with enough confidence; Chinese (kanji without kana), German, Arabic and the rest are rejected with
-a message naming what is supported.
+the script is counted first: Hangul means Korean, any kana means Japanese (a short headline such as
+`高市首相、李大統領と会談` has one), whatever English words or kanji are mixed in. Han characters
+alone are Chinese unless they include Japanese-only kanji forms (`脳`, `売`, `駅`: neither simplified
+nor traditional Chinese) and no simplified-only ones (`发`, `这`), so `日韓首脳会談` is Japanese and
+`中国外交部发言人表示` is refused. Only text without those scripts goes to langdetect, which must then
+say English with enough confidence; German, Arabic and the rest are rejected with a message naming
+what is supported. Program code and lists of links are refused as "no natural-language text".
 """
 
 from __future__ import annotations
@@ -31,6 +34,24 @@ OTHER_FUNCTION_WORDS = frozenset(
     per della sono um uma nao com os""".split()
 )
 _lock = threading.Lock()
+#: Shinjitai: Japanese kanji forms that are neither simplified nor traditional Chinese (common ones).
+JAPANESE_ONLY_KANJI = frozenset(
+    "脳広売読図駅沢円変戦経県歳気転済労働込畑峠辺険検験関様薬楽択鉄帰実恵桜拡営価総団対発権観覧従徳"
+    "応挙乗仏隣齢弾穏浜栄歩渋縄鶏剤囲圏巻恋悩拠捜摂斎暦桟殻涙湾焼犠獣瀬稲穂粋絵継緑縦繊聴臓舗覚訳"
+    "謡豊賛踪遅鋳銭錬関陥隠雑霊顕駆騒髪黒黙"
+)
+#: Simplified-only Chinese forms (common ones): their presence means Chinese, whatever else is there.
+SIMPLIFIED_ONLY_HAN = frozenset(
+    "发这们说个对时为与过还进门问间开现长东车书产业电话见边后动头该认让连华钱语讯报记务场岁总线结"
+    "类级义乐亚欧闻确将经济区应该当从无样机关权观单达选称联军传统际览检验随"
+)
+_URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import|return\b|function\b|const |let |var |#include|"
+    r"public |private |if\s*\(|for\s*\(|while\s*\(|\}|\{|<\?php|SELECT |<[a-z]+[ >])|[;{}]\s*$"
+    r"|^\s*[\w.\[\]]+\s*[-+*/]?=\s*\S|\w\([^()]*\)\)?;?\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -68,14 +89,19 @@ def detect_language(text: str) -> Detection:
     cjk = counts["hangul"] + counts["kana"] + counts["han"]
     # Korean: Hangul is a clear share of the letters (mixed Korean-English articles stay Korean).
     if counts["hangul"] >= max(2, 0.2 * letters) and counts["hangul"] >= counts["kana"]:
-        return Detection(
-            "ko", counts["hangul"] / max(1, counts["hangul"] + counts["kana"] + counts["han"]), "script"
-        )
-    # Japanese: kana present in a real share of the CJK letters (kanji-only text is Chinese).
-    if counts["kana"] >= max(2, 0.1 * cjk) and cjk >= 0.2 * letters:
-        return Detection("ja", (counts["kana"] + counts["han"]) / letters, "script")
+        return Detection("ko", counts["hangul"] / max(1, cjk), "script")
+    # Japanese: any kana among CJK text (headlines have one or two; Latin brand names do not count
+    # against it), or kanji with Japanese-only forms.
+    if cjk >= 0.2 * letters and (counts["kana"] >= 1 or _japanese_kanji(sample)):
+        return Detection("ja", (counts["kana"] + counts["han"]) / max(1, cjk), "script")
     if cjk >= 0.5 * letters:
         raise UnsupportedLanguage(_unsupported_message("Chinese (Han characters without kana)"), "zh")
+    if _no_natural_language(sample):
+        raise UnsupportedLanguage(
+            "No natural-language text found: this looks like program code or a list of links. "
+            f"Paste a news article in {', '.join(SUPPORTED.values())}.",
+            None,
+        )
     if counts["latin"] < 0.5 * letters:
         raise UnsupportedLanguage(_unsupported_message("a script other than Latin, Hangul or kana"), None)
     language, probability = _langdetect(sample)
@@ -84,6 +110,56 @@ def detect_language(text: str) -> Detection:
     if language != "en" or probability < MIN_ENGLISH_PROBABILITY:
         raise UnsupportedLanguage(_unsupported_message(f"{language!r} (p={probability:.2f})"), language)
     return Detection("en", probability, "langdetect")
+
+
+def _japanese_kanji(text: str) -> bool:
+    """Han text written with Japanese-only kanji forms and no simplified-Chinese-only ones."""
+    chars = set(text)
+    return bool(chars & JAPANESE_ONLY_KANJI) and not chars & SIMPLIFIED_ONLY_HAN
+
+
+def _no_natural_language(text: str) -> bool:
+    """Mostly links and addresses, or mostly lines of program code or markup."""
+    letters = sum(ch.isalpha() for ch in text)
+    outside_links = sum(ch.isalpha() for ch in _URL.sub(" ", text))
+    if letters and outside_links < 0.2 * letters:
+        return True
+    lines = [line for line in text.split("\n") if line.strip()]
+    code = sum(bool(_CODE_LINE.search(line)) for line in lines)
+    symbols = sum(ch in "{}[]();=<>_$&|\\" for ch in text)
+    return bool(lines) and (code >= 0.5 * len(lines) or symbols > 0.3 * max(1, outside_links))
+
+
+def script_language(text: str) -> str | None:
+    """The language the script alone shows ("ko", "ja", "en" for Latin), or None when unclear."""
+    counts = script_counts(text[:_SAMPLE_CHARS])
+    letters = sum(counts.values())
+    cjk = counts["hangul"] + counts["kana"] + counts["han"]
+    if not letters:
+        return None
+    if counts["hangul"] >= max(2, 0.2 * letters) and counts["hangul"] >= counts["kana"]:
+        return "ko"
+    if cjk >= 0.2 * letters and counts["kana"] >= 1:
+        return "ja"
+    if counts["latin"] >= 0.9 * letters:
+        return "en"
+    return None
+
+
+def override_warning(text: str, given: str) -> str | None:
+    """A warning when an explicit source language contradicts the script of the text."""
+    found = script_language(text)
+    if found is None or found == given:
+        return None
+    if found == "en" and given != "en":
+        return (
+            f"source language {SUPPORTED[given]} was given, but the text is in Latin letters with no "
+            f"{'Hangul' if given == 'ko' else 'kana or kanji'}; it was processed as {SUPPORTED[given]}"
+        )
+    return (
+        f"source language {SUPPORTED[given]} was given, but the text is written in "
+        f"{SUPPORTED[found]} script; it was processed as {SUPPORTED[given]}"
+    )
 
 
 def _short_plain_english(text: str, latin_letters: int) -> bool:
