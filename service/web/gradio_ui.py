@@ -115,12 +115,17 @@ def details_text(result: Result, source: dict[str, Any]) -> str:
             lines.append("Page: " + "; ".join(about))
     else:
         lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
+    if result.title:
+        lines.append(f"Headline: {result.title}")
     lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
     lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in result.models.items()))
     stages = [f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items() if stage != "total"]
     lines.append("Time per stage: " + ", ".join(stages))
     if "total" in result.timings:
         lines.append(f"Total time: {result.timings['total']:.2f} s")
+    if result.removed:
+        lines.append(f"Removed from the article as page furniture ({len(result.removed)} lines):")
+        lines += [f"  - {r['reason']}: {r['text']}" for r in result.removed]
     return "\n".join(lines)
 
 
