@@ -5,7 +5,8 @@ sentence of its summary is a sentence of the article, verbatim, so it can never 
 
 Scoring is TF-IDF centrality with a lead bias, the classic recipe for news (the first sentences of
 a news story carry its gist), plus a redundancy filter so two near-identical sentences are not both
-picked. Libraries that do this (sumy, pytextrank) need NLTK or spaCy data downloads at run time,
+picked. Lines the furniture stage would remove (captions, credits, `Reporting by …`) are never
+picked, and full sentences are preferred over fragments (`is_complete`). Libraries that do this (sumy, pytextrank) need NLTK or spaCy data downloads at run time,
 which this service cannot assume, hence these few lines.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 
 from service.engines.base import Job
 from service.models.sets import ModelSpec
+from service.text.furniture import furniture_reason
 from service.text.segment import split_paragraphs, split_sentences
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -92,8 +94,26 @@ class ExtractiveEngine:
         outputs = []
         for text in texts:
             sentences = [s for p in split_paragraphs(text) for s in split_sentences(p, "en")]
-            # Headlines, bylines and captions carry no final punctuation: they are not sentences of
-            # the story, and glued to the next sentence they would read as one run-on sentence.
-            complete = [s for s in sentences if s.rstrip("\"'”’)]").endswith((".", "!", "?"))]
-            outputs.append(" ".join(select(complete or sentences, job.sentences)))
+            story = [s for s in sentences if not furniture_reason(s, "en")] or sentences
+            complete = [s for s in story if is_complete(s)]
+            chosen = select(complete, job.sentences)
+            if len(chosen) < job.sentences:  # too few full sentences: fragments fill the gap, in order
+                extra = select([s for s in story if s not in chosen], job.sentences - len(chosen))
+                chosen = [s for s in story if s in chosen or s in extra]
+            outputs.append(" ".join(chosen))
         return outputs
+
+
+#: A sentence with a predicate ends like one and has a few words; captions ("Seoul, Jan. 13"),
+#: headlines and labels ("Q:", "Market News") do not.
+MIN_WORDS = 4
+
+
+def is_complete(sentence: str) -> bool:
+    """Ends with a full stop, question or exclamation mark and has at least `MIN_WORDS` words.
+
+    Without a tagger this stands in for "has a predicate": on the English news-page corpus every
+    sentence of running text passes, and only bullets, table rows and a list's lead-in (`Three
+    things matter most:`) fail.
+    """
+    return sentence.rstrip("\"'”’)]").endswith((".", "!", "?")) and len(sentence.split()) >= MIN_WORDS
