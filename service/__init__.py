@@ -18,8 +18,10 @@ from service.errors import (
 )
 from service.limits import Limits
 from service.models.sets import ROLES, ModelSet, ModelSpec, load_model_set
-from service.pipeline import LENGTHS, MODES, Pipeline, PipelineOptions
+from service.options import LENGTHS, MODES, PipelineOptions
+from service.pipeline import Pipeline
 from service.result import Result, Segment
+from service.settings import Settings
 
 __all__ = [
     "LENGTHS",
@@ -39,6 +41,7 @@ __all__ = [
     "Result",
     "Segment",
     "ServiceError",
+    "Settings",
     "UnsupportedLanguage",
     "load_model_set",
 ]

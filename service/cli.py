@@ -15,7 +15,7 @@ from pathlib import Path
 from service.errors import ModelUnavailable, ServiceError
 from service.languages import SOURCE_LANGUAGES
 from service.models.sets import ModelSet, builtin_names, load_model_set
-from service.pipeline import LENGTHS, MODES
+from service.options import LENGTHS, MODES
 from service.settings import Settings, SettingsError
 
 EXIT_BAD_INPUT = ServiceError.exit_code + 1  # = InputError.exit_code
@@ -45,6 +45,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="keep every line as story: no furniture removal (bylines, captions …), no headline",
     )
     p.add_argument("--out", type=Path, help="write one result per file into this folder (batch mode)")
+    from service.cluster import add_arguments as add_cluster_arguments
+
+    add_cluster_arguments(p)
 
 
 def _add_models(sub: argparse._SubParsersAction) -> None:
@@ -137,6 +140,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         "source_language": args.source_language,
         "clean": not args.keep_all,
     }
+    if args.ray:  # corpus-scale batch on Ray (service.cluster, docs/cluster.md)
+        from service.cluster import run_cluster_cli
+
+        settings: Settings = args.settings
+        return run_cluster_cli(args, args.models or settings.models, options, settings.limits, settings.engines)
     if len(args.inputs) > 1 or args.out or Path(args.inputs[0]).is_dir():
         from service.batch import run_batch_cli
 
@@ -201,7 +209,8 @@ def _prepare_ctranslate2(model_set: ModelSet, settings: Settings) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from service.evaluation.harness import evaluate, load_items
+    from service.evaluation.harness import evaluate
+    from service.evaluation.items import load_items
 
     task, items = load_items(args.data, args.task)
     report = evaluate(

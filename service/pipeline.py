@@ -14,16 +14,19 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 
 from cachetools import LRUCache
 
-from service.engines import Engine, Job, engine_kind, load_engine
+from service.engines import Engine, Job, load_engine
 from service.errors import InputError, ServiceError
-from service.languages import NAMES, SOURCE_LANGUAGES, TARGETS
+from service.fetching import FetchSettings, UrlReader, WebDocument
+from service.languages import NAMES, TARGETS
 from service.limits import Limits
 from service.models.sets import ROLES, ModelSet, load_model_set
+from service.options import LENGTHS, PipelineOptions
 from service.result import Result, Segment
+from service.settings import EngineSettings
 from service.text.article import prepare
 from service.text.chunking import fit_sentences, pack
 from service.text.clean import clean_text, for_models
@@ -40,52 +43,12 @@ from service.text.segment import join_sentences, split_paragraphs, split_sentenc
 Progress = Callable[[str, float], None]
 
 
-@dataclass(frozen=True)
-class Length:
-    """How long a summary should be: sentences for extractive, tokens for abstractive engines."""
-
-    sentences: int
-    min_new_tokens: int
-    max_new_tokens: int
-
-
-LENGTHS: dict[str, Length] = {
-    "short": Length(sentences=3, min_new_tokens=20, max_new_tokens=80),
-    "medium": Length(sentences=5, min_new_tokens=50, max_new_tokens=150),
-    "long": Length(sentences=8, min_new_tokens=100, max_new_tokens=260),
-}
-MODES = ("summary", "article")
 #: Upper bound on tokens generated for one translated sentence (engines also bound by source length).
 MAX_TRANSLATION_TOKENS = 512
 #: Rounds of summarising summaries before giving up on shrinking a very long article further.
 MAX_SUMMARY_ROUNDS = 8
 #: A round of partial summaries must at least halve the text, or summarising again is pointless.
 MIN_SHRINK = 0.5
-
-
-@dataclass(frozen=True)
-class PipelineOptions:
-    """Per-run choices a user (or a web request) may make. Models are not among them, by design."""
-
-    source_language: str = "auto"
-    length: str = "medium"
-    mode: str = "summary"
-    #: Remove news furniture (bylines, captions, share buttons …) and take out the headline; every
-    #: removed line is listed in `Result.removed`. False keeps every line as story.
-    clean: bool = True
-
-    def validated(self) -> PipelineOptions:
-        checks = (
-            ("source_language", self.source_language, SOURCE_LANGUAGES),
-            ("length", self.length, tuple(LENGTHS)),
-            ("mode", self.mode, MODES),
-        )
-        for name, value, allowed in checks:
-            if value not in allowed:
-                raise InputError(f"Unknown {name} {value!r}; choose one of: {', '.join(allowed)}")
-        if not isinstance(self.clean, bool):
-            raise InputError(f"clean must be true or false, not {self.clean!r}")
-        return self
 
 
 class _Timer:
@@ -105,7 +68,8 @@ class Pipeline:
     """Article in, English summary plus Korean and Japanese out.
 
     `models` is a built-in set name (`default`, `nllb`), a path to a model-set TOML file (or a folder
-    holding `models.toml`), or None for `$SERVICE_MODELS` / `default`. Nothing is loaded until first
+    holding `models.toml`), or None for `default` (the environment is not read: `python app.py` and the
+    CLI pass `Settings.models`, i.e. `SERVICE_MODELS`). Nothing is loaded until first
     use; `warm_up()` loads everything ahead of time. Safe to share between threads.
     """
 
@@ -115,10 +79,15 @@ class Pipeline:
         options: PipelineOptions | None = None,
         limits: Limits | None = None,
         cache_size: int = 20_000,
+        engines: EngineSettings | None = None,
+        fetch: FetchSettings | None = None,
     ):
         self.model_set = load_model_set(models)
         self.options = (options or PipelineOptions()).validated()
-        self.limits = limits or Limits.from_env()
+        self.limits = limits or Limits()
+        self.engine_settings = engines or EngineSettings()
+        #: Reads articles by link (`run_url`); default `FetchSettings()`: public addresses only.
+        self.url_reader = UrlReader(fetch or FetchSettings(), self.limits)
         self._cache: LRUCache = LRUCache(maxsize=cache_size)
         self._cache_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=len(TARGETS), thread_name_prefix="translate")
@@ -127,13 +96,10 @@ class Pipeline:
 
     def engine(self, role: str) -> Engine:
         """The loaded engine for a role (loads it on first use)."""
-        return load_engine(self.model_set.spec(role))
+        return load_engine(self.model_set.spec(role), self.engine_settings)
 
     def describe_models(self) -> dict[str, str]:
         return self.model_set.describe()
-
-    def engine_kinds(self) -> dict[str, str]:
-        return {role: engine_kind(self.model_set.spec(role)) for role in ROLES}
 
     def warm_up(self, roles: Sequence[str] = ROLES) -> dict[str, str | None]:
         """Load the models for `roles`; role → None when loaded, or the error message when not."""
@@ -268,6 +234,18 @@ class Pipeline:
             title=prepared.title,
             removed=[r.to_dict() for r in prepared.removed],
         )
+
+    def read_url(self, url: str) -> WebDocument:
+        """The article behind a link, fetched safely and read like an upload (`service.fetching`)."""
+        return self.url_reader.read(url)
+
+    def run_url(self, url: str, *, progress: Progress | None = None, **options: str | bool) -> Result:
+        """`run()` on the article behind a link; `Result.source` records the final URL, title, author
+        and date."""
+        page = self.read_url(url)
+        result = self.run(page.text, progress=progress, **options)
+        result.source = page.source()
+        return result
 
     # -- stages ----------------------------------------------------------------------------------------
 

@@ -5,9 +5,17 @@ control: at most `concurrency` articles are processed at once (page, client endp
 together); Gradio's queue holds up to `queue_size` more and refuses the rest ("queue full"), and the
 JSON API admits up to `concurrency + queue_size` requests and answers 503 "server busy" beyond that.
 
-Models are warmed in a background thread when the app starts, so the page answers at once; a model
-that cannot be loaded does not stop the app: every request that needs it gets the `ModelUnavailable`
-message naming the model and what to do about it.
+Models are warmed in a background thread when the app starts, so the page answers at once, and
+one role at a time in the order an English article needs them (summary, English to Korean and
+Japanese, then Korean and Japanese to English): a request loads the roles it needs itself and never
+waits for the others, and warm-up pauses between roles while requests run. On first start the `auto`
+engine converts each model to CTranslate2 (20-30 s for the default set, benchmarks/coldstart.py);
+the page shows "preparing models (n of 5)" with the time so far meanwhile.
+
+A model that cannot be loaded does not stop the app: every request that needs it gets the
+`ModelUnavailable` message naming the model and what to do about it, at once (the failure is
+remembered, `service.engines.loading`), and the backend retries it in the background every
+`RETRY_MISSING_S` seconds until it loads.
 """
 
 from __future__ import annotations
@@ -16,20 +24,26 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from service.batch import BatchItem
 from service.batch import run_batch as _run_batch
+from service.engines.loading import forget_failure, is_hub_model, remember_failure, set_space, short_reason
 from service.errors import EmptyInput, InputError, ModelSetError, ServiceError
 from service.limits import Limits
 from service.models.sets import ROLES
-from service.pipeline import Pipeline, PipelineOptions
+from service.options import PipelineOptions
+from service.pipeline import Pipeline
 from service.result import Result
 from service.settings import Settings
 from service.web.access import Access
 
 log = logging.getLogger(__name__)
+
+#: Seconds between background attempts to load models that warm-up found missing.
+RETRY_MISSING_S = 60.0
 
 
 def default_max_body_bytes(limits: Limits) -> int:
@@ -60,6 +74,7 @@ class Backend:
     ):
         settings = settings or Settings()
         self.settings = settings
+        set_space(settings.space_id)  # load failures name what a Space owner can do
         self.config_error: ServiceError | None = None
         if pipeline is None:
             try:
@@ -93,6 +108,13 @@ class Backend:
         self._warm_thread: threading.Thread | None = None
         self._warm_done = threading.Event()
         self._loaded: set[str] = set()
+        #: Warm-up progress for the status line: when it started, and the role it is preparing.
+        self._warm_started: float | None = None
+        self._preparing: str | None = None
+        # Requests running now; warm-up waits for none before preparing the next role.
+        self._running = 0
+        self._idle = threading.Condition()
+        self._retry_thread: threading.Thread | None = None
 
     # -- the pipeline ----------------------------------------------------------------------------------
 
@@ -104,19 +126,26 @@ class Backend:
         return self._pipeline
 
     def loaded_pipeline(self) -> Pipeline:
-        """The pipeline with every model it can have already loaded.
+        """The pipeline. Models load per role on first use: `Pipeline.run` loads the roles an article
+        needs before any work, so an English article never waits for the Korean-to-English and
+        Japanese-to-English models (converting those is seconds at real size on a cold start).
 
         Loads are serialised by the engine registry (`service.engines.load_engine` takes the write
         side of `MODEL_ACCESS`: two first loads at once can leave a model with uninitialised weights).
+        A role whose model is missing raises `ModelUnavailable` only for runs that need it."""
+        return self.pipeline
 
-        Roles whose model warm-up found missing are left to the pipeline, which raises
-        `ModelUnavailable` only for runs that need them."""
-        pipeline = self.pipeline
-        if len(self._loaded) < len(ROLES):
-            for role in ROLES:
-                if role not in self._loaded and self._status.get(role) is None:
-                    self._load(pipeline, role)
-        return pipeline
+    @contextlib.contextmanager
+    def _busy(self) -> Iterator[None]:
+        """Count a request as running (warm-up waits for none before preparing its next role)."""
+        with self._idle:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
 
     def _load(self, pipeline: Pipeline, role: str) -> str | None:
         """Load one role's model; None when loaded, else the message."""
@@ -162,7 +191,7 @@ class Backend:
         for name, value in options.items():
             if not isinstance(value, str):
                 raise InputError(f"{name} must be a string, got {type(value).__name__}")
-        with self.slot():
+        with self.slot(), self._busy():
             if progress is not None and len(self._loaded) < len(ROLES):
                 progress("Loading models", 0.0)
             result = self.loaded_pipeline().run(text, progress=progress, **options)
@@ -199,7 +228,7 @@ class Backend:
             raise EmptyInput("No files to process: upload one or more (.txt, .md, .html, .pdf, .docx).")
         self.limits.check("max_batch_files", len(files), "The number of files in the batch")
         options = PipelineOptions(source_language=source_language, length=length, mode=mode).validated()
-        with self.slot():
+        with self.slot(), self._busy():
             items = _run_batch(
                 self.loaded_pipeline(), files, vars(options), limits=self.limits, on_done=on_done
             )
@@ -245,8 +274,13 @@ class Backend:
         return self._warm_thread
 
     def _warm_up(self) -> None:
+        self._warm_started = time.monotonic()
         try:
-            for role in ROLES:
+            for role in ROLES:  # summarise, en-ko, en-ja first: what an English article needs
+                with self._idle:  # requests load what they need themselves; do not compete with them
+                    self._idle.wait_for(lambda: self._running == 0)
+                self._preparing = role
+                start = time.monotonic()
                 try:
                     outcome = self._load(self.pipeline, role)
                 except Exception as exc:  # a loader bug must not kill the thread or hide other roles
@@ -254,10 +288,47 @@ class Backend:
                     outcome = f"The {role} model could not be loaded ({type(exc).__name__}: {exc})"
                 if outcome:
                     log.warning("%s", outcome)
+                else:
+                    log.info("%s model ready in %.1f s", role, time.monotonic() - start)
                 with self._status_lock:
                     self._status[role] = outcome
         finally:
+            self._preparing = None
             self._warm_done.set()
+        if any(self._status.values()):
+            self._retry_thread = threading.Thread(
+                target=self._retry_missing, name="retry-models", daemon=True
+            )
+            pass
+
+    def _retry_missing(self) -> None:
+        """Every `RETRY_MISSING_S`, try the models warm-up found missing again, until all have loaded.
+
+        A Hub model is first looked for (cache, then the Hub, asked even if it failed a moment ago);
+        while that fails its failure stays remembered, so requests keep getting the message at once
+        instead of waiting for the Hub themselves."""
+        from service.models.fetch import locate_model
+
+        while True:
+            time.sleep(RETRY_MISSING_S)
+            with self._status_lock:
+                missing = [role for role, error in self._status.items() if error]
+            if not missing:
+                return
+            for role in missing:
+                spec = self.pipeline.model_set.spec(role)
+                if is_hub_model(spec):
+                    try:
+                        locate_model(spec.model, spec.revision, ask_hub=True)
+                    except Exception as exc:
+                        remember_failure(spec, short_reason(exc))
+                        continue
+                    forget_failure(spec)
+                outcome = self._load(self.pipeline, role)
+                if outcome is None:
+                    log.info("The %s model has become available and is loaded", role)
+                    with self._status_lock:
+                        self._status[role] = None
 
     def wait_warm_up(self, timeout: float | None = None) -> bool:
         return self._warm_done.wait(timeout)
@@ -288,6 +359,18 @@ class Backend:
             }
         return states
 
+    def preparing(self) -> dict[str, Any] | None:
+        """While warm-up runs: the role it prepares, its place (`n` of `of`) and the seconds so far."""
+        role, started = self._preparing, self._warm_started
+        if role is None or started is None or self.warm_up_done:
+            return None
+        return {
+            "role": role,
+            "n": ROLES.index(role) + 1,
+            "of": len(ROLES),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+
     def health(self) -> dict[str, Any]:
         states = self.model_states()
         missing = [role for role, s in states.items() if s["state"] == "missing"]
@@ -308,6 +391,9 @@ class Backend:
             "missing": missing,
             "models": states,
         }
+        preparing = self.preparing()
+        if preparing is not None:
+            data["preparing"] = preparing
         if self.config_error is not None:
             data["error"] = {"error": self.config_error.code, "message": str(self.config_error)}
         return data
@@ -328,4 +414,10 @@ class Backend:
             return f"Models ({name}): all {len(ROLES)} loaded and ready."
         if self._warm_thread is None:
             return f"Models ({name}): loaded on first use."
+        preparing = self.preparing()
+        if preparing is not None:
+            return (
+                f"Models ({name}): preparing models ({preparing['n']} of {preparing['of']}, "
+                f"{preparing['seconds']:.0f} s so far); you can submit meanwhile."
+            )
         return f"Models ({name}): loading ({loaded} of {len(ROLES)} ready); you can submit meanwhile."

@@ -40,7 +40,7 @@ from service.errors import (
 )
 from service.fetching import WebDocument
 from service.languages import NAMES
-from service.pipeline import LENGTHS
+from service.options import LENGTHS
 from service.result import Result
 from service.web.backend import Backend
 from service.web.guard import FILES_MUST_BE_UPLOADED

@@ -23,7 +23,7 @@ from service.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from service.pipeline import PipelineOptions
+from service.options import PipelineOptions
 from service.web.backend import Backend
 
 log = logging.getLogger(__name__)
