@@ -288,13 +288,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (size cap, timeouts) or fail TLS verification are expected here."""
+
+
 @contextmanager
 def news_site(folder: Path, tls: ssl.SSLContext | None = None) -> Iterator[Site]:
     """Serve the routes on 127.0.0.1 and a free port until the block ends."""
     site_ref: list[Site] = []
     routes = build_routes(folder, site_ref)
     handler = type("Handler", (_Handler,), {})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     scheme = "http"
     if tls is not None:

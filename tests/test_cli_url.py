@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from tests.shapes import assert_result_shape
 from tests.site_fixtures import HEADLINE, news_site
 
 
@@ -57,6 +58,8 @@ def test_links_and_files_mixed_in_one_batch(site, tmp_path, tiny_extractive):
         (links[2], False),
         ("ftp://example.com/a.txt", False),
     ]
+    for row in rows[:3]:
+        assert_result_shape(row["result"])
     assert rows[0]["result"]["source"]["final_url"] == site.link("/news/night-buses.html")
     assert HEADLINE in rows[0]["result"]["source"]["title"]
     assert rows[1]["result"]["source"] is None

@@ -17,8 +17,9 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-pytest.register_assert_rewrite("tests.server_fixtures")
+pytest.register_assert_rewrite("tests.server_fixtures", "tests.shapes")
 from tests.server_fixtures import serve, set_gradio_temp_dir  # noqa: E402
+from tests.shapes import assert_details_shape, assert_result_shape  # noqa: E402
 from tests.site_fixtures import HEADLINE, PARAGRAPHS, news_site  # noqa: E402
 
 pytest_plugins = ["tests.server_fixtures"]
@@ -81,6 +82,7 @@ def post(server, body: dict) -> tuple[int, dict]:
 def test_json_api_reads_a_link_through_redirects(app, site):
     status, data = post(app, {"url": site.link("/r/1"), "length": "short"})
     assert status == 200, data
+    assert_result_shape(data)
     assert data["source_language"] == "en" and data["summary"] and data["translations"]["ko"]
     source = data["source"]
     assert source["kind"] == "url" and source["url"] == site.link("/r/1")
@@ -138,6 +140,7 @@ def test_process_endpoint_takes_url_as_its_last_parameter(client, site):
         text="", file=None, length="short", url=site.link("/files/night-buses.docx"), api_name="/process"
     )
     assert summary and korean and japanese
+    assert_details_shape(details)
     assert details["input"]["kind"] == "url" and details["input"]["format"] == "docx"
     assert details["source"]["final_url"] == site.link("/files/night-buses.docx")
 
