@@ -40,7 +40,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "SERVICE_MODELS", "`default`", "model set: built-in name (`default`, `nllb`) or TOML file/folder"
     ),
-    Variable("SERVICE_CACHE_DIR", "`~/.cache/service`", "converted CTranslate2 models (`<dir>/ctranslate2`)"),
+    Variable(
+        "SERVICE_CACHE_DIR",
+        "`/data/service` (Space storage), else `~/.cache/service`",
+        "converted CTranslate2 models (`<dir>/ctranslate2`)",
+    ),
     Variable("SERVICE_CT2_THREADS", "per role", "CTranslate2 intra-op threads for every model"),
     Variable("SERVICE_CT2_INTER_THREADS", "per role", "CTranslate2 workers (parallel batches) per model"),
     Variable("SERVICE_MAX_CHARS", "200000", "characters of cleaned text per article"),
@@ -81,11 +85,25 @@ VARIABLES: tuple[Variable, ...] = (
 )
 
 
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$SERVICE_CACHE_DIR`, else `~/.cache/service`."""
+#: Where a Hugging Face Space mounts its persistent storage, when it has some (an upgrade).
+SPACE_STORAGE = Path("/data")
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None, storage: Path = SPACE_STORAGE) -> Path:
+    """`$SERVICE_CACHE_DIR`; else `/data/service` where `/data` exists and is writable (a Space's
+    persistent storage); else `~/.cache/service`.
+
+    A Space's own disk is emptied on every restart, and converting the default set to CTranslate2
+    again costs 20-30 s and 1.9 GB of peak memory (benchmarks/coldstart.py, README "Deploy to a
+    Space"); on persistent storage the conversions are kept and a restart only loads them (0.5 s).
+    """
     environ = os.environ if environ is None else environ
     base = environ.get("SERVICE_CACHE_DIR", "").strip()
-    return Path(base).expanduser() if base else Path.home() / ".cache" / "service"
+    if base:
+        return Path(base).expanduser()
+    if storage.is_dir() and os.access(storage, os.W_OK | os.X_OK):
+        return storage / "service"
+    return Path.home() / ".cache" / "service"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,11 @@ length-normalises hypotheses slightly differently, so beams may pick different o
 
 Threads: the summariser gets every core in one worker, translators two workers of half the cores
 (see `thread_counts`); the cache lives in `$SERVICE_CACHE_DIR/ctranslate2` (default
-`~/.cache/service/ctranslate2`), one folder per model, revision and quantization.
+`/data/service/ctranslate2` on a Space with persistent storage, else `~/.cache/service/ctranslate2`,
+see `service.settings.default_cache_dir`), one folder per model, revision and quantization.
+Converting costs time and memory on every cold start without a kept cache (default set at real
+shapes, benchmarks/coldstart.py: 20-30 s and 1.9 GB peak for distilbart; loading a kept conversion
+0.5 s for all five).
 """
 
 from __future__ import annotations
@@ -120,15 +124,9 @@ def resolve_source(model: str, revision: str | None = None) -> ModelSource:
         return ModelSource(model, folder.resolve(), folder_fingerprint(folder))
     if model.startswith((".", "/", "~")):
         raise FileNotFoundError(f"no such folder {folder}")
-    from huggingface_hub import snapshot_download
+    from service.models.fetch import locate_model
 
-    try:
-        snapshot = snapshot_download(model, revision=revision, local_files_only=True)
-    except Exception:
-        from service.models.fetch import fetch_model
-
-        snapshot = fetch_model(model, revision)
-    path = Path(snapshot)
+    path = Path(locate_model(model, revision))
     return ModelSource(model, path, path.name)  # snapshots/<commit hash>
 
 

@@ -136,6 +136,17 @@ def fetch_model(model: str, revision: str | None = None, *, ask_hub: bool = Fals
     return path
 
 
+def locate_model(model: str, revision: str | None = None, *, ask_hub: bool = False) -> str:
+    """The local folder of a Hub model: its snapshot in the Hugging Face cache (files preloaded by a
+    Space build or fetched before), else downloaded now with `fetch_model`."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(model, revision=revision, local_files_only=True)
+    except Exception:
+        return fetch_model(model, revision, ask_hub=ask_hub)
+
+
 def explain_failure(model: str, exc: BaseException) -> str:
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         return f"{model}: not downloaded because HF_HUB_OFFLINE is set; unset it and run again with network access"
