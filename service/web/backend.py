@@ -299,7 +299,7 @@ class Backend:
             self._retry_thread = threading.Thread(
                 target=self._retry_missing, name="retry-models", daemon=True
             )
-            pass
+            self._retry_thread.start()
 
     def _retry_missing(self) -> None:
         """Every `RETRY_MISSING_S`, try the models warm-up found missing again, until all have loaded.
