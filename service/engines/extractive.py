@@ -93,7 +93,10 @@ class ExtractiveEngine:
             raise ValueError("the extractive engine only summarises")
         outputs = []
         for text in texts:
-            sentences = [s for p in split_paragraphs(text) for s in split_sentences(p, "en")]
+            # Furniture rules match whole lines (a caption ends in its credit), then single sentences.
+            paragraphs = [p for p in split_paragraphs(text) if not furniture_reason(p, "en")]
+            paragraphs = paragraphs or split_paragraphs(text)  # all furniture: better than nothing
+            sentences = [s for p in paragraphs for s in split_sentences(p, "en")]
             story = [s for s in sentences if not furniture_reason(s, "en")] or sentences
             complete = [s for s in story if is_complete(s)]
             chosen = select(complete, job.sentences)
