@@ -165,6 +165,19 @@ def test_process_endpoint_link_errors(client, site):
         client.predict(text="", file=None, url=site.link("/missing"), api_name="/process")
 
 
+def test_a_file_and_a_link_together_are_refused(client, site, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "notes.txt"
+    path.write_text("The council met on Tuesday and approved the new tram line.", encoding="utf-8")
+    before = len(site.requests)
+    with pytest.raises(AppError, match="Both a file and a link were given"):
+        client.predict(
+            text="", file=handle_file(str(path)), url=site.link("/news/night-buses.html"), api_name="/process"
+        )
+    assert len(site.requests) == before  # refused before anything was fetched
+
+
 # -- the page in a real browser ------------------------------------------------------------------------------
 
 
