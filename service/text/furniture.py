@@ -121,13 +121,15 @@ KOREAN: tuple[Rule, ...] = (
         rf"^([가-힣A-Za-z]+\s*=\s*|[가-힣]+부\s+)?[가-힣]{{2,4}}\s*(기자|특파원|선임기자|객원기자|인턴기자|"
         rf"통신원|논설위원|전문기자)(\s*[(\[<]?\s*{EMAIL}\s*[)\]>]?)?$",
         # 영상취재 : 이영호, 영상편집 : 최지은 / 촬영기자:강민호 / 영상편집:서은지
-        r"^((영상|촬영|사진)?(취재|편집|촬영|그래픽|기자|디자인|구성)\s*[:：]\s*[가-힣]{2,4}\s*[,/·]?\s*)+$",
+        r"^[(\[]?((영상|촬영|사진)?(취재|편집|촬영|그래픽|기자|디자인|구성)\s*[:：]\s*[가-힣]{2,4}\s*[,/·]?\s*)+[)\]]?$",
     ),
     *_rules(
         "broadcast",
         r"^[<\[〈【]\s*(앵커|기자|리포트|앵커\s*멘트|기자\s*멘트|인터뷰|녹취|현장음|클로징)\s*[>\]〉】]$",
         r"^[가-힣]{2,4}\s*기자가\s*보도합니다\.?$",
         r"^[가-힣A-Za-z]{0,12}\s*뉴스\s*[가-힣]{2,4}입니다\.?$",
+        # sign-off with the broadcaster's name: "한빛방송 최서연입니다.", "KBS 김지훈입니다."
+        r"^([가-힣A-Za-z]{0,10}(방송|뉴스|TV|티브이)|[A-Z]{2,5})\s+[가-힣]{2,4}입니다\.?$",
         r"^지금까지\s*\S{0,10}\s*(날씨|뉴스|소식)\S{0,4}(였|이었)습니다\.?$",
     ),
     *_rules(
@@ -180,7 +182,7 @@ JAPANESE: tuple[Rule, ...] = (
     ),
     *_rules(
         "share",
-        r"^(この記事をシェアする|シェア|ツイート|ブックマーク|Xでポスト|LINEで送る|はてなブックマーク|"
+        r"^(この記事をシェアする|この記事をシェア|記事を共有|シェア|ツイート|ブックマーク|Xでポスト|LINEで送る|はてなブックマーク|"
         r"印刷|保存|コメント|いいね)$",
     ),
     *_rules("navigation", r"^(前の記事|次の記事|ログインする|ログイン|会員登録|トップへ戻る|一覧へ)$"),
@@ -217,8 +219,8 @@ ENGLISH: tuple[Rule, ...] = (
     ),
     *_rules(
         "subscribe",
-        r"^(sign up|subscribe|get our|join our|download our)\b.{0,60}(newsletter|app|alerts?|updates?|"
-        r"channel)\.?$",
+        r"^(sign up|subscribe|get our|join our|download our)\b.{0,60}(newsletters?|app|alerts?|updates?|"
+        r"channel|briefing|digest|emails?|podcast)\.?$",
         flags=_I,
     ),
     *_rules("related", r"^(read more|see also|related|more from [\w ]+)\s*:\s*.{1,120}$", flags=_I),

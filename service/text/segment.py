@@ -90,8 +90,9 @@ class KiwiSplitter:
         return [text[s.start : s.end] for s in sentences]
 
 
-#: A Korean full stop glued to the next sentence: `했다.15일에는`, `정류장.하루` (Hangul before it).
-_GLUED_STOP = re.compile(r"(?<=[\uac00-\ud7a3][.!?])(?=[\uac00-\ud7a30-9A-Za-z(\[])")
+#: A Korean full stop glued to the next sentence: `했다.15일에는`, `정류장.하루`, `싸늘하다."돈` (an
+#: opening quote: a closing one is inside a quote at that point, see `_inside_quote`).
+_GLUED_STOP = re.compile(r"(?<=[\uac00-\ud7a3][.!?])(?=[\uac00-\ud7a30-9A-Za-z(\[\"“])")
 #: An English quote that ends a sentence, then a new quote: `"We will act." "That is final," he said.`
 _QUOTE_AFTER_QUOTE = re.compile(r"(?<=[.!?][\"”])\s+(?=[\"“][A-Z])")
 
