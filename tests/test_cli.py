@@ -1,22 +1,64 @@
-"""The command line as a user runs it: real subprocesses, offline, on the tiny model set."""
+"""The command line as a user runs it, offline, on the tiny model set: in-process through
+`service.cli.main` (fast), plus one real subprocess."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from service.cli import main
 from tests.conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
 
 DATA = Path(__file__).resolve().parents[1] / "evaluation" / "data"
 
 
+@dataclass
+class Completed:
+    """What a finished command left behind, shaped like `subprocess.CompletedProcess`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def cli(*args, env_models=None, stdin=None, timeout=300):
+    """Run `python -m service ARGS` in this process (`service.cli.main`), with its own environment
+    (`SERVICE_MODELS` set or removed), standard input and captured output. In-process saves the
+    interpreter and library start-up (~90 s over this file); `test_the_real_command_runs` keeps one
+    real subprocess."""
+    env = {"SERVICE_MODELS": str(env_models)} if env_models else {}
+    saved = {name: os.environ.get(name) for name in ("SERVICE_MODELS",)}
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    try:
+        os.environ.pop("SERVICE_MODELS", None)
+        os.environ.update(env)
+        sys.stdin = io.TextIOWrapper(io.BytesIO((stdin or "").encode("utf-8")), encoding="utf-8")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.stdin = old_stdin
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return Completed(code, out.getvalue(), err.getvalue())
+
+
+def cli_subprocess(*args, env_models=None, stdin=None, timeout=300):
     env = dict(os.environ)
     env.pop("SERVICE_MODELS", None)
     if env_models:
@@ -29,6 +71,17 @@ def cli(*args, env_models=None, stdin=None, timeout=300):
         env=env,
         timeout=timeout,
     )
+
+
+def test_the_real_command_runs(tmp_path, tiny_models):
+    """One real `python -m service` process: the entry point, exit code and streams as a user sees them."""
+    path = tmp_path / "en.txt"
+    path.write_text(ARTICLE_EN, encoding="utf-8")
+    proc = cli_subprocess("run", path, "--json", "--length", "short", env_models=tiny_models)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["source_language"] == "en"
+    proc = cli_subprocess("run", tmp_path / "missing.txt", "--models", tiny_models)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
 def test_models_tiny_builds_a_loadable_set(tmp_path):
