@@ -32,6 +32,7 @@ from service.batch import BatchItem
 from service.batch import run_batch as _run_batch
 from service.engines.loading import forget_failure, is_hub_model, remember_failure, set_space, short_reason
 from service.errors import EmptyInput, InputError, ModelSetError, ServiceError
+from service.fetching import WebDocument
 from service.limits import Limits
 from service.models.sets import ROLES
 from service.options import PipelineOptions
@@ -198,6 +199,10 @@ class Backend:
         self._mark_loaded(result.models)
         return result
 
+    def read_url(self, url: str) -> WebDocument:
+        """The article behind a link (`Pipeline.read_url`: checked, bounded, cached for minutes)."""
+        return self.pipeline.read_url(url)
+
     def run_url(
         self, url: str, *, progress: Callable[[str, float], None] | None = None, **options: str
     ) -> Result:
@@ -206,7 +211,7 @@ class Backend:
         final URL, title, author and date."""
         if progress is not None:
             progress("Fetching the page", 0.0)
-        page = self.pipeline.read_url(url)
+        page = self.read_url(url)
         result = self.run(page.text, progress=progress, **options)
         result.source = page.source()
         return result

@@ -254,7 +254,7 @@ class Handlers:
         if uploaded_path(file):
             raise InputError("Both a file and a link were given: clear one of them.")
         progress(0.0, desc="Fetching the page")
-        return self.backend.pipeline.read_url(url)
+        return self.backend.read_url(url)
 
     # -- the page --------------------------------------------------------------------------------------
 
