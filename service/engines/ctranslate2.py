@@ -37,9 +37,6 @@ Threads: the summariser gets every core in one worker, translators two workers o
 (see `thread_counts`); the cache lives in `$SERVICE_CACHE_DIR/ctranslate2` (default
 `/data/service/ctranslate2` on a Space with persistent storage, else `~/.cache/service/ctranslate2`,
 see `service.settings.default_cache_dir`), one folder per model, revision and quantization.
-Converting costs time and memory on every cold start without a kept cache (default set at real
-shapes, benchmarks/coldstart.py: 20-30 s and 1.9 GB peak for distilbart; loading a kept conversion
-0.5 s for all five).
 """
 
 from __future__ import annotations
