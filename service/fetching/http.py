@@ -82,7 +82,8 @@ class FetchSettings:
         if raw_on and raw_on not in _ON | _OFF:
             raise ValueError(f"SERVICE_URL_FETCH must be on or off, got {raw_on!r}")
         raw_private = environ.get("SERVICE_ALLOW_PRIVATE_URLS", "").strip()
-        allow_private, networks = False, ()
+        allow_private = False
+        networks: tuple[IPNetwork, ...] = ()
         if raw_private.lower() in _ON:
             allow_private = True
         elif raw_private and raw_private.lower() not in _OFF:
@@ -167,7 +168,8 @@ def fetch_page(url: str, settings: FetchSettings) -> FetchedPage:
     with httpx.Client(
         transport=transport, trust_env=False, headers=headers, follow_redirects=False
     ) as client:
-        current, redirects = url, []
+        current = url
+        redirects: list[str] = []
         while True:
             timeout = _timeout(settings, deadline)
             try:
