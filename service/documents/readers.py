@@ -565,11 +565,31 @@ def _html_to_text(html: str) -> str:
     lines = (re.sub(r"^- ", "", line.strip()) for line in (extracted or "").splitlines())
     article = "\n\n".join(line for line in lines if line)
     if len(article) >= _TRAFILATURA_MIN_CHARS:
-        return article
+        return _with_headline(_html_title(html), article)
     # trafilatura judges tiny pages and fragments as boilerplate and drops lists and headings; with so
     # little text, the plain block extraction is the better reading.
     fallback = _html_fallback(html)
     return fallback if len(fallback) > len(article) else article
+
+
+def _html_title(html: str) -> str | None:
+    """The page's headline from trafilatura's metadata (og:title, h1, <title>), or None."""
+    import trafilatura
+
+    try:
+        metadata = trafilatura.extract_metadata(html)
+    except Exception:  # metadata is a bonus: odd markup must not fail the read
+        return None
+    title = " ".join((getattr(metadata, "title", None) or "").split())
+    return title or None
+
+
+def _with_headline(title: str | None, article: str) -> str:
+    """trafilatura's body text leaves the headline out; DOCX and PDF text start with it, and the
+    text stage takes a first line without final punctuation as the headline (`Result.title`)."""
+    if not title or article.split("\n", 1)[0].strip() == title:
+        return article
+    return f"{title}\n\n{article}"
 
 
 _TRAFILATURA_MIN_CHARS = 250

@@ -165,3 +165,25 @@ def test_summarise_refuses_korean(pipeline):
 def test_clean_option_must_be_a_boolean(pipeline):
     with pytest.raises(InputError, match="clean must be true or false"):
         pipeline.run(PAGE, clean="no")
+
+
+def test_html_headline_reaches_the_result_title(pipeline):
+    from service.documents import read_document
+
+    body = "".join(
+        f"<p>Paragraph {i}: the trade ministry said chip exports rose 21.4% in January, the third "
+        f"monthly gain in a row, as memory prices climbed.</p>"
+        for i in range(1, 4)
+    )
+    html = (
+        "<html><head><title>Chip exports hit record | The Seoul Ledger</title>"
+        '<meta property="og:title" content="Chip exports hit record"></head>'
+        "<body><nav>Home | World</nav><div class='headline'><h1>Chip exports hit record</h1></div>"
+        f"<article>{body}</article></body></html>"
+    )
+    # The headline sits outside <article>, as on most news sites: trafilatura's body text leaves it out.
+    text = read_document(html.encode(), name="page.html").text
+    assert text.startswith("Chip exports hit record\n")
+    result = pipeline.run(text, mode="article", length="short")
+    assert result.title == "Chip exports hit record"
+    assert result.segments[0].en == "Chip exports hit record"
