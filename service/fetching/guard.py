@@ -17,6 +17,7 @@ not look inside `::ffff:127.0.0.1`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -24,13 +25,15 @@ from dataclasses import dataclass
 
 import httpcore
 
-from service.errors import FetchFailed, UrlRefused
+from service.errors import FetchFailed, FetchTimeout, UrlRefused
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 #: Addresses tried per host name before giving up (a name may have an IPv6 and an IPv4 answer).
 MAX_ADDRESSES_TRIED = 4
+#: Host name lookups running at once (each fetch needs one per new connection).
+_RESOLVERS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
@@ -125,13 +128,23 @@ def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def checked_addresses(host: str, port: int, policy: AddressPolicy) -> list[str]:
+def checked_addresses(host: str, port: int, policy: AddressPolicy, timeout: float | None = None) -> list[str]:
     """Resolve `host` once and return its addresses, or refuse the host if any of them is not allowed.
 
     One bad answer refuses the host: a name that resolves to a public and a private address at once
-    is either misconfigured or an attack, and trying only the "good" one would hide that."""
+    is either misconfigured or an attack, and trying only the "good" one would hide that.
+
+    `getaddrinfo` has no timeout of its own, so the lookup runs on a small pool and is given up after
+    `timeout` (the connect timeout); a stuck lookup keeps its worker until the system resolver gives
+    up, and when all workers are stuck new lookups time out too (the fetcher fails closed)."""
+    future = _RESOLVERS.submit(lambda: resolve_host(host, port))
     try:
-        addresses = resolve_host(host, port)
+        addresses = future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise FetchTimeout(
+            f"Cannot fetch the page: looking up the host name {host!r} took longer than {timeout:g} s."
+        ) from None
     except (OSError, UnicodeError) as exc:
         raise FetchFailed(f"Cannot fetch the page: the host name {host!r} could not be resolved.") from exc
     if not addresses:
@@ -162,7 +175,7 @@ class PinnedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = checked_addresses(host, port, self.policy)
+        addresses = checked_addresses(host, port, self.policy, timeout)
         error: Exception | None = None
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             try:

@@ -90,7 +90,8 @@ class UrlReader:
         if cached is not None:
             return cached
         page = fetch_page(url, self.settings)
-        self.fetches += 1
+        with self._lock:
+            self.fetches += 1
         document = read_page(page, self.limits)
         # A document larger than the whole cache is simply not kept (cachetools raises ValueError).
         with self._lock, contextlib.suppress(ValueError):

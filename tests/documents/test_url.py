@@ -247,6 +247,18 @@ def test_one_private_answer_among_public_ones_refuses_the_host(monkeypatch):
         read_url("http://mixed.example.com/news")
 
 
+def test_a_stuck_name_lookup_times_out(monkeypatch):
+    def slow_dns(host: str, port: int) -> list[str]:
+        time.sleep(1.5)
+        return ["93.184.215.14"]
+
+    monkeypatch.setattr(guard_module, "resolve_host", slow_dns)
+    with pytest.raises(
+        FetchTimeout, match=r"looking up the host name 'slow\.example\.com' took longer than 0\.3 s"
+    ):
+        read_url("http://slow.example.com/news", FetchSettings(connect_timeout_s=0.3))
+
+
 def test_connects_to_the_checked_address_without_a_second_lookup(site, monkeypatch):
     """The name is resolved once, by the guard; the socket connects to that answer. Any other lookup
     of the name (a rebinding DNS server's second answer) would fail the test."""
