@@ -3,6 +3,8 @@ non-text, and what the pipeline does with headline, furniture and contradicting 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from service.engines.base import Job
@@ -187,3 +189,29 @@ def test_html_headline_reaches_the_result_title(pipeline):
     result = pipeline.run(text, mode="article", length="short")
     assert result.title == "Chip exports hit record"
     assert result.segments[0].en == "Chip exports hit record"
+
+
+def test_cli_keep_all(tiny_models, tmp_path, capsys):
+    from service.cli import main
+
+    article = tmp_path / "page.txt"
+    article.write_text(PAGE, encoding="utf-8")
+    base = [
+        "run",
+        str(article),
+        "--models",
+        str(tiny_models),
+        "--json",
+        "--length",
+        "short",
+        "--mode",
+        "article",
+    ]
+    assert main(base) == 0
+    cleaned = json.loads(capsys.readouterr().out)
+    assert cleaned["title"] == "증시 3% 급락…외국인 매도세"
+    assert [r["reason"] for r in cleaned["removed"]] == ["date", "byline", "copyright"]
+    assert main([*base, "--keep-all"]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert kept["removed"] == [] and kept["title"] is None
+    assert len(kept["article"]["ko"]) == 6
