@@ -185,7 +185,7 @@ def test_a_file_and_a_link_together_are_refused(client, site, tmp_path):
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}")
 def test_paste_a_link_in_the_browser(app, site):
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-    from tests.web.test_browser import CHROMIUM_FLAGS, HANGUL, TIMEOUT_MS
+    from tests.web.test_browser import ARTIFACTS, CHROMIUM_FLAGS, HANGUL, TIMEOUT_MS
 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
@@ -207,6 +207,9 @@ def test_paste_a_link_in_the_browser(app, site):
             assert "author Min-ji Seo" in details and "date 2026-02-03" in details
             assert HANGUL.search(page.locator("#out-ko textarea").input_value())
             assert page.locator("#input-text textarea").input_value() == ""
+            page.wait_for_timeout(300)  # let the progress overlay fade before the screenshot
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "link.png"), full_page=True)
             # A refused link shows its reason in the page's error message.
             page.locator("#input-url textarea, #input-url input").first.fill("file:///etc/passwd")
             page.locator("#run").click()
