@@ -85,6 +85,13 @@ VARIABLES: tuple[Variable, ...] = (
 )
 
 
+def markdown_table() -> str:
+    """The README's settings table, rendered from `VARIABLES` (a test keeps the README equal to it)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
+    return "\n".join(rows)
+
+
 #: Where a Hugging Face Space mounts its persistent storage, when it has some (an upgrade).
 SPACE_STORAGE = Path("/data")
 

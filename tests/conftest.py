@@ -78,3 +78,14 @@ def pipeline(tiny_models):
     from service import Pipeline
 
     return Pipeline(models=tiny_models)
+
+
+#: Files whose every test is slow (a live server under load, a fresh Space environment).
+SLOW_FILES = {"test_load.py", "test_space_build.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """`-m "not slow"` is the quick loop: browser tests and the files above are `slow` too."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None or item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
