@@ -92,9 +92,9 @@ COMMON: tuple[Rule, ...] = (
     *_rules(
         "copyright",
         r"^[<(\[]?\s*(저작권자\s*)?(copyright\s*)?(\d{4}\s*)?[ⓒ©Ⓒ]",
-        r"^[<(\[]?\s*copyright\b.{0,120}$",
+        r"^[<(\[]?\s*copyright\s*([ⓒ©Ⓒ]|\(c\)|\d{4}\b)",
         r"^.{0,100}all rights reserved\.?\s*[>)\]]?$",
-        r"^.{0,60}(무단\s*전재|재배포\s*금지|무단전재|無断転載|無断複製|転載禁止).{0,40}$",
+        r"^(?!.*(다|요)\.$).{0,60}(무단\s*전재|재배포\s*금지|무단전재|無断転載|無断複製|転載禁止).{0,40}$",
         flags=_I,
     ),
     *_rules(
@@ -195,8 +195,8 @@ ENGLISH: tuple[Rule, ...] = (
     *_rules(
         "byline",
         r"^By\s+[A-Z][\w.'\-]*(\s+[A-Z][\w.'\-]*){0,3}((,|,? and)\s+[A-Z][\w.'\-]*(\s+[A-Z][\w.'\-]*){0,3})*"
-        r"(\s*[,|]\s*.{1,40})?$",
-        r"^(Reporting|Writing|Editing|Additional reporting|Compiled|Edited)( by)?\b.{1,200}$",
+        r"(\s*[,|]\s*[^.!?]{1,40})?$",
+        r"^(Reporting|Writing|Editing|Additional reporting|Compiled|Edited) by\b.{1,200}$",
         r"^(KYODO|JIJI|Kyodo News|Jiji Press|Yonhap|Reuters|AP|AFP|Bloomberg)$",
     ),
     *_rules(

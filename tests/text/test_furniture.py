@@ -85,6 +85,10 @@ STORY = [
     ("en", "Share prices fell 2.1% on Tuesday."),
     ("en", "2025 | 2.1% | 3.5%"),
     ("en", "Q: How did you start?"),
+    ("en", "By Tuesday, the fund had lost 3%."),
+    ("en", "Editing genes is now cheaper, researchers said."),
+    ("en", "Copyright law changes were approved by parliament on Tuesday."),
+    ("ko", "국회는 기사 무단 전재를 막는 법안을 통과시켰다."),
 ]
 
 
