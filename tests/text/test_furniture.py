@@ -158,3 +158,32 @@ def test_keep_all_removes_nothing_and_takes_no_headline():
 )
 def test_headline_detection(lines, index):
     assert find_title(lines) == index
+
+
+def test_no_sentence_of_the_translation_and_summary_sets_is_furniture():
+    """586 news sentences and paragraphs written for the evaluation sets: none may look like furniture."""
+    import json
+    from pathlib import Path
+
+    from service.text.segment import split_paragraphs, split_sentences
+
+    data = Path(__file__).resolve().parents[2] / "evaluation" / "data"
+    flagged, checked = [], 0
+    for name, source, target in [
+        ("en-ko", "en", "ko"),
+        ("en-ja", "en", "ja"),
+        ("ko-en", "ko", "en"),
+        ("ja-en", "ja", "en"),
+        ("summarise-en", "en", "en"),
+    ]:
+        for line in (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            if "source" not in item:
+                continue
+            lines = [(p, source) for p in split_paragraphs(item["source"])]
+            lines += [(s, source) for p, _ in lines for s in split_sentences(p, source)]
+            lines.append((item["reference"], target))
+            checked += len(lines)
+            flagged += [(text, reason) for text, lang in lines if (reason := furniture_reason(text, lang))]
+    assert checked > 500
+    assert flagged == []
