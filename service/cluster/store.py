@@ -1,0 +1,139 @@
+"""The output folder of a corpus run: atomic JSONL shards, the resume index and `summary.json`.
+
+    OUT/run.json                     models and options the folder was started with
+    OUT/shards/part-<run>-<n>.jsonl  one record per article, as in the local `results.jsonl`, plus "id"
+    OUT/shards/part-<run>-<n>.zip    the same articles as Markdown (optional; the local batch's writer)
+    OUT/summary.json                 counts, failures with reasons, throughput (rewritten by each run)
+
+Each shard is written to a temporary name and renamed into place, so a shard is either complete or
+absent: a run killed mid-write loses only the batch it was writing, and a rerun skips every key found
+in a complete shard. The JSONL is renamed last; a zip without its JSONL is left over from a killed
+run and is removed, as are temporary files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.batch import BatchItem, write_markdown_zip
+from service.errors import InputError
+
+SHARDS = "shards"
+
+
+class _Rendered:
+    """A result already rendered to Markdown on the worker, shaped for `write_markdown_zip`."""
+
+    def __init__(self, markdown: str):
+        self._markdown = markdown
+
+    def to_markdown(self) -> str:
+        return self._markdown
+
+
+@dataclass
+class ShardRecord:
+    key: str
+    record: dict
+    markdown: str = ""
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class OutputStore:
+    """Shards of one output folder; `done` holds the keys already written by any run."""
+
+    def __init__(self, out_dir: str | os.PathLike, settings: dict):
+        self.out_dir = Path(out_dir)
+        self.shard_dir = self.out_dir / SHARDS
+        self.shard_dir.mkdir(parents=True, exist_ok=True)
+        self._check_settings(settings)
+        self._remove_leftovers()
+        self.done: set[str] = {key for key, _ in self.records()}
+        self.run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        self._next = 0
+
+    def _check_settings(self, settings: dict) -> None:
+        """Results in one folder must come from one model set and one set of options."""
+        path = self.out_dir / "run.json"
+        if path.exists():
+            before = json.loads(path.read_text(encoding="utf-8"))
+            if before != settings:
+                raise InputError(
+                    f"'{self.out_dir}' holds results made with other settings ({before}); "
+                    f"rerun with those settings to resume, or choose a new --out"
+                )
+        else:
+            _atomic_write(path, json.dumps(settings, ensure_ascii=False, indent=2).encode())
+
+    def _remove_leftovers(self) -> None:
+        for path in self.shard_dir.iterdir():
+            if (path.name.startswith(".") and path.name.endswith(".tmp")) or (
+                path.suffix == ".zip" and not path.with_suffix(".jsonl").exists()
+            ):
+                path.unlink()
+
+    def shard_paths(self) -> list[Path]:
+        return sorted(self.shard_dir.glob("part-*.jsonl"))
+
+    def records(self) -> Iterator[tuple[str, dict]]:
+        """(key, record) for every article written so far, oldest shard first."""
+        for path in self.shard_paths():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    record = json.loads(line)
+                    yield record["id"], record
+
+    def write_shard(self, batch: Sequence[ShardRecord], markdown: bool) -> Path | None:
+        """Write one batch as a shard (skipping keys already written); returns its JSONL path."""
+        fresh = [r for r in batch if r.key not in self.done]
+        if not fresh:
+            return None
+        self._next += 1
+        path = self.shard_dir / f"part-{self.run_id}-{self._next:05d}.jsonl"
+        if markdown:
+            items = [_zip_item(r) for r in fresh]
+            tmp = path.with_name(f".{path.stem}.zip.tmp")
+            write_markdown_zip(items, tmp)
+            os.replace(tmp, path.with_suffix(".zip"))
+        lines = "".join(json.dumps(r.record, ensure_ascii=False) + "\n" for r in fresh)
+        _atomic_write(path, lines.encode("utf-8"))
+        self.done.update(r.key for r in fresh)
+        return path
+
+    def write_summary(self, summary: dict) -> Path:
+        path = self.out_dir / "summary.json"
+        _atomic_write(path, json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
+        return path
+
+
+def _zip_item(record: ShardRecord) -> BatchItem:
+    item = BatchItem(name=record.record["file"])
+    if record.record["ok"]:
+        item.result = _Rendered(record.markdown)  # type: ignore[assignment]
+    else:
+        item.error, item.error_code = record.record["message"], record.record["error"]
+    return item
+
+
+def read_results(out_dir: str | os.PathLike) -> dict[str, dict]:
+    """Every record in an output folder by key (what a reader of the shards would do)."""
+    results: dict[str, dict] = {}
+    for path in sorted((Path(out_dir) / SHARDS).glob("part-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                results[record["id"]] = record
+    return results
