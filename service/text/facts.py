@@ -1,0 +1,198 @@
+"""Numbers and names in an output that its source does not contain (quality flag "unsupported").
+
+Abstractive summarisers and translators are known to write figures and names the article never had.
+This check lists, for one output and its source, every number, amount, percentage, date part and
+name that the source lacks. It is exact string work after normalisation, no model:
+
+- Numbers are compared by value: NFKC first (full-width `１２００` → `1200`, `％` → `%`), thousands
+  separators dropped (`1,200` = `1200`), scale words multiplied out in every language (`1.2 billion`
+  = `1,200 million` = `12억` = `12億`; `20만` = `200,000`), and a percentage is `%`, `percent`,
+  `per cent` or `퍼센트`/`パーセント`. A percentage must be a percentage in the source; a plain number is
+  supported by the same value in any form, and also by the figure before a scale word (`1.2` by
+  `1.2 billion`). Dates are checked through their numbers (day, year), in any language's notation.
+- Names (English output of an English source): runs of capitalised words. Titles before a name
+  (`President`, `Mayor`, `Mr`) and possessives (`Lee's`) are ignored; the rest must occur as a word
+  sequence in the source, case-insensitively, so `President Lee` is supported by `Lee Jae-myung`.
+  A single capitalised word opening a sentence is not judged (it is usually an ordinary word), which
+  is this check's known blind spot; the same word later in a sentence is judged.
+- Glossary terms: a term's form in the output needs the term (in the source's language) in the source.
+
+Nothing here raises on odd input; an output with no figures or names gives no flags.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from service.text.glossary import Glossary
+from service.text.placeholders import find_terms
+from service.text.segment import split_paragraphs, split_sentences
+
+_SCALES = {
+    "thousand": 10**3,
+    "million": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "trillion": 10**12,
+    "천": 10**3,
+    "千": 10**3,
+    "만": 10**4,
+    "万": 10**4,
+    "억": 10**8,
+    "億": 10**8,
+    "조": 10**12,
+    "兆": 10**12,
+}
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
+    r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn\b|천|千|만|万|억|億|조|兆))?"
+    r"(?:\s?(?P<pct>%|percent(?:age points?)?|per cent|퍼센트|パーセント))?",
+    re.IGNORECASE,
+)
+TITLES = frozenset(
+    """mr mrs ms dr prof president vice prime minister mayor governor chairman chairwoman chair ceo
+    sen senator rep representative gen general lt col judge justice king queen prince princess
+    secretary chief minister's premier chancellor speaker lawmaker leader director spokesperson
+    spokesman spokeswoman professor ambassador commissioner""".split()
+)
+#: Capitalised words that are not names: months and days (dates are judged by their numbers) and
+#: words that open sentences.
+NOT_NAMES = frozenset(
+    """january february march april may june july august september october november december jan feb
+    mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    the a an and but or if in on at of to for by with from as this that these those it its he she they
+    we i you his her their our however meanwhile also after before while when where why how what which
+    who there here then so yet still according earlier later last next""".split()
+)
+_WORD = re.compile(r"[^\W\d_][\w'’.\-]*")
+_TAG = re.compile(r"^\s*(?:\[[^\]]*\]\s*)+")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def numbers(text: str) -> list[tuple[str, tuple[str, bool], tuple[str, bool] | None]]:
+    """(surface, (value, is_percent), value before the scale word or None) for each number."""
+    found = []
+    for match in _NUMBER.finditer(_nfkc(text)):
+        digits = match.group("int").replace(",", "") + (
+            f".{match.group('frac')}" if match.group("frac") else ""
+        )
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:  # pragma: no cover - the pattern only admits digits
+            continue
+        percent = bool(match.group("pct"))
+        scale = match.group("scale")
+        scaled = value * _SCALES[scale.lower()] if scale else value
+        bare = (_canonical(value), percent) if scale else None
+        found.append((match.group(0).strip(), (_canonical(scaled), percent), bare))
+    return found
+
+
+def _canonical(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def unsupported_numbers(output: str, source: str) -> list[str]:
+    known: set[tuple[str, bool]] = set()
+    for _, value, bare in numbers(source):
+        known.add(value)
+        if bare:
+            known.add(bare)
+    plain = {value for value, _ in known}
+    missing = []
+    for surface, (value, percent), _ in numbers(output):
+        ok = (value, True) in known if percent else value in plain
+        if not ok and surface not in missing:
+            missing.append(surface)
+    return missing
+
+
+def _words(text: str) -> list[str]:
+    return [_plain(w) for w in _WORD.findall(_nfkc(text))]
+
+
+def _plain(word: str) -> str:
+    word = word.rstrip(".")
+    for ending in ("'s", "’s", "'", "’"):
+        if word.endswith(ending):
+            word = word[: -len(ending)]
+            break
+    return word
+
+
+def _capitalised(word: str) -> bool:
+    return bool(word) and word[0].isupper()
+
+
+def names(text: str) -> list[str]:
+    """Runs of capitalised words in English text, without titles or possessives (a sentence's
+    single opening word excepted, see the module doc)."""
+    runs: list[str] = []
+    for paragraph in split_paragraphs(_nfkc(text)) or [_nfkc(text)]:
+        for sentence in split_sentences(paragraph, "en"):
+            words = _words(_TAG.sub("", sentence))
+            current: list[tuple[int, str]] = []
+            for index, word in enumerate([*words, ""]):
+                if _capitalised(word) and word.casefold() not in NOT_NAMES:
+                    current.append((index, word))
+                    continue
+                kept = [w for _, w in current if w.casefold().rstrip(".") not in TITLES]
+                opening = current and current[0][0] == 0 and len(current) == 1
+                if kept and not opening:
+                    name = " ".join(kept)
+                    if name not in runs:
+                        runs.append(name)
+                current = []
+    return runs
+
+
+def unsupported_names(output: str, source: str) -> list[str]:
+    source_words = [w.casefold() for w in _words(source)]
+    missing = []
+    for name in names(output):
+        wanted = [w.casefold() for w in name.split()]
+        size = len(wanted)
+        if not any(source_words[i : i + size] == wanted for i in range(len(source_words) - size + 1)):
+            missing.append(name)
+    return missing
+
+
+def unsupported_terms(
+    output: str, source: str, glossary: Glossary | None, output_language: str, source_language: str
+) -> list[str]:
+    """Glossary terms present in the output (in its language) whose source-language form the source
+    lacks."""
+    if not glossary:
+        return []
+    missing = []
+    for term in find_terms(_nfkc(output), glossary.terms, output_language):
+        if term.form(source_language) and not find_terms(_nfkc(source), [term], source_language):
+            missing.append(term.forms[output_language])
+    return missing
+
+
+def unsupported(
+    output: str,
+    source: str,
+    *,
+    output_language: str,
+    source_language: str,
+    glossary: Glossary | None = None,
+) -> list[str]:
+    """Everything in `output` that `source` does not contain, in order of kind (numbers, names,
+    glossary terms), each listed once as written in the output."""
+    found = unsupported_numbers(output, source)
+    if output_language == "en" and source_language == "en":
+        found += [n for n in unsupported_names(output, source) if n not in found]
+    found += [
+        t
+        for t in unsupported_terms(output, source, glossary, output_language, source_language)
+        if t not in found
+    ]
+    return found

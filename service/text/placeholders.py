@@ -1,0 +1,130 @@
+"""Enforcing a glossary in translation: protect terms with placeholders, put the target form back.
+
+Each glossary term found in a source sentence is replaced by a placeholder `[T1]`, `[T2]`, ... before
+the model sees it, and the placeholder in the model's output is replaced by the term's form in the
+target language. ASCII brackets, a capital letter and digits are copied unchanged by every family the
+service runs (Marian/opus-mt and NLLB SentencePiece vocabularies hold all of them, unlike private-use
+or rare brackets, which become `<unk>`), and news text almost never contains them; a sentence that
+already does is simply not protected.
+
+A model may still drop, duplicate or mangle a placeholder. Then the output is not guessed at: the
+sentence is translated again *without* placeholders and the outcome says which terms could not be
+enforced, so the result can flag it (`Outcome.dropped`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from service.text.glossary import Glossary, Term
+
+#: A placeholder as the model may return it: spaces inside the brackets are tolerated.
+PLACEHOLDER = re.compile(r"\[\s*T\s*(\d+)\s*\]")
+
+
+def placeholder(number: int) -> str:
+    return f"[T{number}]"
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A sentence with its terms replaced: `terms[i]` stands behind placeholder `[T{i+1}]`."""
+
+    original: str
+    text: str
+    terms: tuple[Term, ...] = ()
+    counts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One translated sentence: the text, the terms enforced in it, and those that did not survive."""
+
+    text: str
+    applied: tuple[Term, ...] = ()
+    dropped: tuple[Term, ...] = ()
+
+
+def _pattern(forms: Sequence[str], language: str) -> re.Pattern[str]:
+    """Where a form counts as found: English needs word edges on both sides (`Lee` is not in
+    `Leeds`); Korean only on the left (particles follow a name: 이재명은); Japanese writes no spaces.
+    Longer forms are tried first, so `Lee Jae-myung` wins over `Lee` where both are terms."""
+    escaped = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    if language == "en":
+        return re.compile(rf"(?<!\w)(?:{escaped})(?!\w)")
+    if language == "ko":
+        return re.compile(rf"(?<!\w)(?:{escaped})")
+    return re.compile(f"(?:{escaped})")
+
+
+def find_terms(text: str, terms: Sequence[Term], language: str) -> list[Term]:
+    """Terms whose `language` form occurs in `text`, in order of first appearance (a shorter term
+    inside a longer one's match does not count)."""
+    by_form = {t.forms[language]: t for t in terms if t.form(language)}
+    if not by_form:
+        return []
+    found = dict.fromkeys(
+        by_form[m.group(0)].forms[language] for m in _pattern(list(by_form), language).finditer(text)
+    )
+    return [by_form[form] for form in found]
+
+
+def protect(sentence: str, glossary: Glossary, source: str, target: str) -> Protected:
+    """`sentence` with each term (that has a `target` form) replaced by a placeholder, numbered in
+    order of appearance."""
+    by_form = {t.forms[source]: t for t in glossary.pairs(source, target)}
+    if not by_form or PLACEHOLDER.search(sentence):
+        return Protected(sentence, sentence)
+    numbers: dict[str, int] = {}
+    counts: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        form = match.group(0)
+        if form not in numbers:
+            numbers[form] = len(numbers) + 1
+            counts.append(0)
+        counts[numbers[form] - 1] += 1
+        return placeholder(numbers[form])
+
+    text = _pattern(list(by_form), source).sub(replace, sentence)
+    return Protected(sentence, text, tuple(by_form[f] for f in numbers), tuple(counts))
+
+
+def restore(output: str, protected: Protected, target: str) -> str | None:
+    """`output` with each placeholder replaced by its term's `target` form, or None when a placeholder
+    did not survive translation (missing, repeated, or unknown)."""
+    found = Counter(int(m.group(1)) for m in PLACEHOLDER.finditer(output))
+    wanted = Counter({i + 1: n for i, n in enumerate(protected.counts)})
+    if found != wanted:
+        return None
+    return PLACEHOLDER.sub(lambda m: protected.terms[int(m.group(1)) - 1].forms[target], output)
+
+
+def translate_with_glossary(
+    sentences: Sequence[str],
+    glossary: Glossary,
+    source: str,
+    target: str,
+    translate: Callable[[list[str]], list[str]],
+) -> list[Outcome]:
+    """Translate `sentences` (one output each) with `translate`, enforcing `glossary`.
+
+    Protected sentences go to the model in one call; any whose placeholders did not survive go again,
+    unprotected, in a second call, and their outcome lists the terms as `dropped`."""
+    protected = [protect(s, glossary, source, target) for s in sentences]
+    outputs = translate([p.text for p in protected])
+    restored = [
+        restore(out, p, target) if p.terms else out for out, p in zip(outputs, protected, strict=True)
+    ]
+    failed = [i for i, text in enumerate(restored) if text is None]
+    again = iter(translate([sentences[i] for i in failed])) if failed else iter(())
+    outcomes = []
+    for text, p in zip(restored, protected, strict=True):
+        if text is None:
+            outcomes.append(Outcome(next(again), dropped=p.terms))
+        else:
+            outcomes.append(Outcome(text, applied=p.terms))
+    return outcomes
