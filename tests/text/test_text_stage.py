@@ -215,3 +215,25 @@ def test_cli_keep_all(tiny_models, tmp_path, capsys):
     kept = json.loads(capsys.readouterr().out)
     assert kept["removed"] == [] and kept["title"] is None
     assert len(kept["article"]["ko"]) == 6
+
+
+def test_markdown_and_docx_headlines_become_the_title():
+    import io
+
+    import docx
+
+    from service.documents import read_document
+    from service.text.article import prepare
+
+    markdown = "# 증시 3% 급락…외국인 매도세\n\n홍길동 기자 hong@example.co.kr\n\n코스피가 3.2% 내렸다.\n"
+    prepared = prepare(read_document(markdown.encode(), name="page.md").text, "ko")
+    assert prepared.title == "증시 3% 급락…외국인 매도세"
+    assert prepared.sentences == ["코스피가 3.2% 내렸다."]
+    document = docx.Document()
+    document.add_heading("日韓首脳会談 奈良で開催", 1)
+    document.add_paragraph("山田首相は13日、金大統領と会談した。両首脳は協力を確認した。")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    prepared = prepare(read_document(buffer.getvalue(), name="page.docx").text, "ja")
+    assert prepared.title == "日韓首脳会談 奈良で開催"
+    assert prepared.sentences == ["山田首相は13日、金大統領と会談した。", "両首脳は協力を確認した。"]
