@@ -179,10 +179,3 @@ def run_batch_cli(
             print(f"FAILED  {item.name}: {item.error}")
     print(f"{len(ok)} succeeded, {len(failed)} failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failed else 0
-
-
-def run_on_ray(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, **kwargs):
-    """This batch on Ray, resumable, for corpora (`service.cluster.run_on_ray`; needs the `cluster` extra)."""
-    from service.cluster import run_on_ray as run
-
-    return run(inputs, out_dir, **kwargs)

@@ -198,6 +198,7 @@ def test_only_the_settings_module_reads_the_environment():
         "service/limits.py",  # Limits.from_env(environ), called by Settings.from_env
         "service/web/access.py",  # Access.from_env(environ), called by Settings.from_env
         "service/models/fetch.py",  # HF_HUB_OFFLINE: the Hub library's own switch, reported to users
+        "service/cluster/runner.py",  # RAY_ADDRESS: Ray's own switch (join a cluster, or start one)
     }
     readers = set()
     for path in PACKAGE.rglob("*.py"):
