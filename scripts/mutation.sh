@@ -10,7 +10,7 @@
 # Not run in CI (too slow); run it before calling an issue that touches these modules resolved, and
 # record the score and any surviving mutant in docs/testing.md. Each module runs in its own copy of
 # the tree under $MUTATION_DIR (default: a folder in the system temp directory), so the working tree
-# never sees `mutants/`; a second run of the same module reuses mutmut's cache there.
+# never sees `mutants/`. Every run starts afresh (mutmut's cache does not notice changed tests).
 # The general settings are [tool.mutmut] in pyproject.toml; this script narrows `only_mutate` and the
 # test selection to one module.
 set -euo pipefail
@@ -52,12 +52,11 @@ for module in "$@"; do
   mkdir -p "$work"
   # A fresh copy of the code and tests (mutmut's own cache in $work/mutants is kept).
   # The working tree, or with MUTATION_FROM=HEAD the last commit (when others are mid-edit).
-  # (cp -p keeps modification times, so mutmut re-mutates only files that changed since the last run)
-  for part in service tests examples prompts docs; do rm -rf "${work:?}/$part"; done
+  for part in service tests examples prompts docs mutants; do rm -rf "${work:?}/$part"; done
   if [ "${MUTATION_FROM:-}" = HEAD ]; then
     git archive HEAD service tests examples prompts docs | tar -x -C "$work"
   else
-    cp -rp service tests examples prompts docs "$work/"
+    cp -r service tests examples prompts docs "$work/"
   fi
   python - "$work/pyproject.toml" "$file" $tests <<'PY'
 import re, sys
@@ -71,6 +70,7 @@ quoted = lambda items: "[" + ", ".join(f'"{i}"' for i in items) + "]"
 text += (
     "\n[tool.mutmut]\n"
     'source_paths = ["service/"]\n'
+    'also_copy = ["docs/", "examples/", "prompts/"]\n'
     f"only_mutate = {quoted([file])}\n"
     f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
     'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-m", "not browser"]\n'

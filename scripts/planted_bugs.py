@@ -4,9 +4,9 @@
     python scripts/planted_bugs.py --bug segments-swapped -- tests/test_wiring.py
 
 Each bug is a realistic one-line mistake a user would notice at once; a bug that no test catches is
-reported as SURVIVED (and the script exits 1). The code is the last commit (`git archive HEAD`, so
-half-finished edits in the working tree cannot fake a catch), copied into a temporary folder; the
-tests must pass there unplanted first. Results are recorded in docs/testing.md.
+reported as SURVIVED (and the script exits 1). The code is a copy of the working tree (or with
+`--head` of the last commit) in a temporary folder, taken once; the tests must pass there unplanted
+first, so a half-finished edit cannot fake a catch. Results are recorded in docs/testing.md.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class Bug:
     path: str
     old: str
     new: str
+    #: The test files that should catch it (the whole default set when empty).
+    tests: tuple[str, ...] = ()
+    #: Replace every occurrence of `old` (a key built in several places), not exactly one.
+    everywhere: bool = False
 
 
 BUGS = (
@@ -49,6 +53,7 @@ BUGS = (
         "service/pipeline.py",
         "Segment(en=e, ko=k, ja=j, paragraph=index)",
         "Segment(en=e, ko=j, ja=k, paragraph=index)",
+        tests=("tests/test_wiring.py", "tests/web/test_wiring_web.py", "tests/web/test_browser_wiring.py"),
     ),
     Bug(
         "translations-swapped",
@@ -56,6 +61,7 @@ BUGS = (
         "service/pipeline.py",
         "translations = {t: join_sentences(targets[t][0], t) for t in TARGETS}",
         'translations = {t: join_sentences(targets["ja" if t == "ko" else "ko"][0], t) for t in TARGETS}',
+        tests=("tests/test_wiring.py", "tests/web/test_wiring_web.py", "tests/web/test_browser_wiring.py"),
     ),
     Bug(
         "table-swapped",
@@ -63,6 +69,7 @@ BUGS = (
         "service/web/gradio_ui.py",
         "[str(i), s.en, s.ko, s.ja]",
         "[str(i), s.en, s.ja, s.ko]",
+        tests=("tests/web/test_browser_wiring.py",),
     ),
     Bug(
         "ja-through-ko-model",
@@ -70,6 +77,7 @@ BUGS = (
         "service/pipeline.py",
         "        engine = self.engine(role)\n        keys =",
         '        engine = self.engine("ko-en" if role == "ja-en" else role)\n        keys =',
+        tests=("tests/test_wiring.py",),
     ),
     Bug(
         "last-chunk-dropped",
@@ -77,13 +85,16 @@ BUGS = (
         "service/pipeline.py",
         "engine.generate(chunks, partial_job)",
         "engine.generate(chunks[:-1], partial_job)",
+        tests=("tests/test_wiring.py",),
     ),
     Bug(
         "shared-cache-entry",
         "Korean and Japanese sharing one cache entry when one model serves both (nllb)",
         "service/pipeline.py",
-        "keys = [(spec.label, role, s) for s in sentences]",
-        "keys = [(spec.label, source, s) for s in sentences]",
+        "(spec.label, role, ",
+        "(spec.label, source, ",
+        tests=("tests/test_wiring.py",),
+        everywhere=True,
     ),
     Bug(
         "paragraph-dropped",
@@ -91,6 +102,7 @@ BUGS = (
         "service/result.py",
         "        data = asdict(self)\n",
         '        data = asdict(self)\n        for segment in data["segments"]:\n            del segment["paragraph"]\n',
+        tests=("tests/test_schema.py", "tests/test_wiring.py", "tests/web/test_wiring_web.py"),
     ),
     Bug(
         "token-length-only",
@@ -98,6 +110,7 @@ BUGS = (
         "service/web/access.py",
         "if not hmac.compare_digest(credentials.strip().encode(), self.api_token.encode()):",
         "if len(credentials.strip()) != len(self.api_token):",
+        tests=("tests/web/test_adversaries.py",),
     ),
     Bug(
         "shared-rate-bucket",
@@ -105,6 +118,7 @@ BUGS = (
         "service/web/access.py",
         'self.limiter.check(client or "unknown")',
         'self.limiter.check("all")',
+        tests=("tests/web/test_adversaries.py",),
     ),
     Bug(
         "body-limit-off-by-one",
@@ -112,6 +126,7 @@ BUGS = (
         "service/web/http_api.py",
         "        if size > limit:\n",
         "        if size >= limit:\n",
+        tests=("tests/web/test_adversaries.py",),
     ),
     Bug(
         "declared-body-off-by-one",
@@ -119,6 +134,7 @@ BUGS = (
         "service/web/http_api.py",
         "too_large = declared.isdigit() and int(declared) > limit",
         "too_large = declared.isdigit() and int(declared) >= limit",
+        tests=("tests/web/test_adversaries.py",),
     ),
     Bug(
         "limits-off-by-one",
@@ -126,20 +142,31 @@ BUGS = (
         "service/limits.py",
         "if value > limit:",
         "if value >= limit:",
+        tests=("tests/test_boundaries.py",),
     ),
 )
 
 
-def snapshot(target: Path) -> None:
-    """The committed tree (the parts the tests need) at `target`."""
-    archive = subprocess.run(["git", "archive", "HEAD", *COPIED], cwd=ROOT, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+def snapshot(target: Path, head: bool) -> None:
+    """The parts of the tree the tests need, from the working tree or the last commit, at `target`."""
+    if head:
+        archive = subprocess.run(
+            ["git", "archive", "HEAD", *COPIED], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        return
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "mutants"))
+        elif source.exists():
+            shutil.copy2(source, target / name)
 
 
 def plant(tree: Path, bug: Bug) -> None:
     path = tree / bug.path
     text = path.read_text(encoding="utf-8")
-    if text.count(bug.old) != 1:
+    if text.count(bug.old) == 0 or (text.count(bug.old) > 1 and not bug.everywhere):
         raise SystemExit(f"{bug.name}: the code to change was not found once in {bug.path}; update BUGS")
     path.write_text(text.replace(bug.old, bug.new), encoding="utf-8")
 
@@ -169,25 +196,28 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--bug", action="append", choices=[b.name for b in BUGS], help="only these bugs")
-    parser.add_argument("tests", nargs="*", default=list(DEFAULT_TESTS))
+    parser.add_argument(
+        "--head", action="store_true", help="plant into the last commit, not the working tree"
+    )
+    parser.add_argument("tests", nargs="*", help="test files for every bug (default: each bug's own)")
     args = parser.parse_args()
     survived = []
     with tempfile.TemporaryDirectory(prefix="planted-base-") as base:
         clean = Path(base) / "tree"
         clean.mkdir()
-        snapshot(clean)
-        failed, summary = failing_tests(clean, args.tests)
+        snapshot(clean, args.head)
+        chosen = [bug for bug in BUGS if not args.bug or bug.name in args.bug]
+        baseline = args.tests or list(dict.fromkeys(t for bug in chosen for t in bug.tests or DEFAULT_TESTS))
+        failed, summary = failing_tests(clean, baseline)
         print(f"## baseline (nothing planted): {summary}", flush=True)
         if failed:
             print("\n".join(f"  {test}" for test in failed))
             raise SystemExit("the tests fail without a planted bug: fix them first")
-        for bug in BUGS:
-            if args.bug and bug.name not in args.bug:
-                continue
+        for bug in chosen:
             tree = Path(base) / bug.name
             shutil.copytree(clean, tree, ignore=shutil.ignore_patterns("__pycache__"))
             plant(tree, bug)
-            failed, summary = failing_tests(tree, args.tests)
+            failed, summary = failing_tests(tree, args.tests or list(bug.tests or DEFAULT_TESTS))
             shutil.rmtree(tree)
             status = f"caught by {len(failed)}" if failed else "SURVIVED"
             print(f"\n## {bug.name}: {bug.what} -> {status} ({summary})", flush=True)

@@ -79,6 +79,15 @@ def boundary_max_docx_uncompressed_bytes(fake_models, tmp_path) -> None:
         read_document(path, limits=below)
 
 
+def boundary_max_document_elements(fake_models, tmp_path) -> None:
+    path = make_document(tmp_path, ".html", "Tram line approved\n" + SENTENCE + "\n" + SENTENCE)
+    elements = path.read_bytes().count(b"<")  # the HTML reader's measure: every element opens with '<'
+    assert "tram line" in read_document(path, limits=Limits(max_document_elements=elements)).text
+    below = Limits(max_document_elements=elements - 1)
+    with refused("max_document_elements", elements, below):
+        read_document(path, limits=below)
+
+
 def boundary_max_batch_files(fake_models, tmp_path) -> None:
     from service.web.access import Access
     from service.web.backend import Backend

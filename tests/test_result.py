@@ -126,3 +126,161 @@ def test_escape_markdown_escapes_every_special_character():
     special = "\\`*_{}[]<>()#+!|~"
     assert escape_markdown(special) == "".join("\\" + c for c in special)
     assert escape_markdown("plain 텍스트 1.5") == "plain 텍스트 1.5"
+
+
+LINK = {
+    "kind": "url",
+    "url": "https://news.example/a",
+    "final_url": "https://news.example/a?x=1",
+    "content_type": "text/html",
+    "title": "Snow [day]",
+    "author": "Kim",
+    "date": "2026-01-13",
+    "site": "News",
+    "format": "html",
+    "encoding": "utf-8",
+}
+#: Every line of the Markdown download, blank lines included (reviewed by hand, not generated blindly).
+MARKDOWN = (
+    "# Summary and translations\n"
+    "\n"
+    "- Source language: ja (p=0.99)\n"
+    "- Mode: article, length: short\n"
+    "- Link: https://news.example/a?x=1\n"
+    "- Title: Snow \\[day\\]\n"
+    "- Author: Kim\n"
+    "- Date: 2026-01-13\n"
+    "\n"
+    "## English\n"
+    "\n"
+    "Snow \\[closed\\] \\*roads\\*.\n"
+    "\n"
+    "## 한국어\n"
+    "\n"
+    "눈으로 도로가 막혔다.\n"
+    "\n"
+    "## 日本語\n"
+    "\n"
+    "雪で道路が閉鎖された。\n"
+    "\n"
+    "## Sentence by sentence\n"
+    "\n"
+    "| # | English | 한국어 | 日本語 |\n"
+    "|---|---|---|---|\n"
+    "| 1 | Snow closed roads. | 눈으로 도로가 막혔다. | 雪で道路が閉鎖された。 |\n"
+    "| 2 | Trains ran \\\\| late. | 열차가 늦었다. | 列車が遅れた。 |\n"
+    "\n"
+    "## Article (English)\n"
+    "\n"
+    "Snow closed roads.\n"
+    "\n"
+    "Trains ran late.\n"
+    "\n"
+    "\n"
+    "## 기사 (한국어)\n"
+    "\n"
+    "눈.\n"
+    "\n"
+    "열차.\n"
+    "\n"
+    "\n"
+    "## 記事 (日本語)\n"
+    "\n"
+    "雪。\n"
+    "\n"
+    "列車。\n"
+    "\n"
+    "\n"
+    "## Quality warnings\n"
+    "\n"
+    "- translations.ko: Too \\<short\\>.\n"
+    "\n"
+    "## Models\n"
+    "\n"
+    "- summarise: `sum-model`\n"
+    "- en-ko: `ko-model`\n"
+    "- en-ja: `ja-model`\n"
+    "- ja-en: `pivot-model`\n"
+)
+TEXT = (
+    "Source language: ja (p=0.99, script)\n"
+    "Summary chunks: 2\n"
+    "Link: https://news.example/a?x=1\n"
+    "Title: Snow [day]\n"
+    "Author: Kim\n"
+    "Date: 2026-01-13\n"
+    "\n"
+    "== English summary ==\n"
+    "Snow [closed] *roads*.\n"
+    "\n"
+    "== 한국어 ==\n"
+    "눈으로 도로가 막혔다.\n"
+    "\n"
+    "== 日本語 ==\n"
+    "雪で道路が閉鎖された。\n"
+    "\n"
+    "== Article (en) ==\n"
+    "Snow closed roads.\n"
+    "Trains ran late.\n"
+    "\n"
+    "== Article (ko) ==\n"
+    "눈.\n"
+    "열차.\n"
+    "\n"
+    "== Article (ja) ==\n"
+    "雪。\n"
+    "列車。\n"
+    "\n"
+    "== Quality warnings ==\n"
+    "- translations.ko: Too <short>.\n"
+    "\n"
+    "Warning: Licence: non-commercial.\n"
+    "\n"
+    "Models: summarise=sum-model, en-ko=ko-model, en-ja=ja-model, ja-en=pivot-model\n"
+    "Timings: clean 0.00s, total 1.23s"
+)
+
+
+def test_the_whole_markdown_document_line_by_line():
+    assert make_result(source=LINK, warnings=[]).to_markdown() == MARKDOWN
+
+
+def test_the_whole_terminal_text_line_by_line():
+    assert make_result(source=LINK).to_text() == TEXT
+
+
+def test_a_link_without_final_url_title_author_or_date_shows_what_there_is():
+    bare = {**LINK, "final_url": "", "title": None, "author": None, "date": None}
+    text = make_result(source=bare).to_text().splitlines()
+    assert text[2:4] == ["Link: https://news.example/a", ""]
+    markdown = make_result(source=bare).to_markdown().splitlines()
+    assert markdown[4:6] == ["- Link: https://news.example/a", ""]
+
+
+def test_headline_and_removed_lines_are_shown_escaped_where_markup_could_run():
+    result = make_result(
+        title="Heavy *snow* in Niigata",
+        removed=[
+            {"text": "Share on X", "reason": "share button"},
+            {"text": "Photo: <Kim>", "reason": "caption"},
+        ],
+        article=None,
+        quality=[],
+        warnings=[],
+        models={},
+    )
+    markdown = result.to_markdown()
+    assert markdown.startswith(
+        "# Summary and translations\n\n**Heavy \\*snow\\* in Niigata**\n\n- Source language"
+    )
+    assert markdown.endswith(
+        "\n\n## Removed from the article\n\n- share button: Share on X\n- caption: Photo: \\<Kim\\>\n\n## Models\n"
+    )
+    text = result.to_text()
+    assert text.startswith(
+        "Source language: ja (p=0.99, script)\nSummary chunks: 2\nTitle: Heavy *snow* in Niigata\n\n"
+    )
+    assert (
+        "\n\n== Removed from the article (2 lines) ==\n- share button: Share on X\n- caption: Photo: <Kim>\n\n"
+        in text
+    )
