@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 #: How long a Hub model's failure is answered from memory before loading it is tried again.
 REMEMBER_FAILURE_S = 120.0
-_failures: dict[tuple[str, str | None], tuple[float, str]] = {}  # (model, revision) -> (when, reason)
+_failures: dict[tuple[str | None, str | None], tuple[float, str]] = {}  # (model, revision) -> (when, reason)
 _failures_lock = threading.Lock()
 _space_id: str | None = None
 
@@ -56,7 +56,10 @@ def fetch_hint(model_set: str) -> str:
 
 
 def is_hub_model(spec: ModelSpec) -> bool:
-    return bool(spec.model) and not os.path.isabs(spec.model) and not spec.model.startswith((".", "~"))
+    model = spec.model
+    if not model:
+        return False
+    return not os.path.isabs(model) and not model.startswith((".", "~"))
 
 
 def remembered_failure(spec: ModelSpec) -> str | None:

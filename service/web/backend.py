@@ -322,7 +322,7 @@ class Backend:
                 return
             for role in missing:
                 spec = self.pipeline.model_set.spec(role)
-                if is_hub_model(spec):
+                if spec.model and is_hub_model(spec):
                     try:
                         locate_model(spec.model, spec.revision, ask_hub=True)
                     except Exception as exc:
