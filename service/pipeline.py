@@ -37,8 +37,17 @@ from service.text.detect import (
     override_warning,
     script_language,
 )
+from service.text.glossary import Glossary, as_glossary, load_glossary
+from service.text.placeholders import translate_with_glossary
 from service.text.quality import check_output
 from service.text.segment import join_sentences, split_paragraphs, split_sentences
+from service.traceability import (
+    GlossaryLog,
+    add_sources,
+    glossary_flags,
+    glossary_report,
+    unsupported_flags,
+)
 
 Progress = Callable[[str, float], None]
 
@@ -91,6 +100,8 @@ class Pipeline:
         self._cache: LRUCache = LRUCache(maxsize=cache_size)
         self._cache_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=len(TARGETS), thread_name_prefix="translate")
+        #: The model set's default glossary (its optional `glossary` key), merged under each run's own.
+        self.glossary = load_glossary(self.model_set.glossary) if self.model_set.glossary else None
 
     # -- models ----------------------------------------------------------------------------------------
 
@@ -117,18 +128,19 @@ class Pipeline:
     def detect(self, text: str) -> Detection:
         return detect_language(clean_text(text))
 
-    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+    def translate(self, texts: Sequence[str], source: str, target: str, glossary: object = None) -> list[str]:
         """Translate each text (one output per input). Texts are split into sentences for the model,
-        then each text's sentences are joined again."""
+        then each text's sentences are joined again. `glossary`: as in `run`."""
         check_language(source)
         check_language(target)
+        terms = self._glossary(glossary)
         if source == target:
             return list(texts)
         if "en" not in (source, target):  # ko ↔ ja goes through English
-            return self.translate(self.translate(texts, source, "en"), "en", target)
+            return self.translate(self.translate(texts, source, "en", terms), "en", target, terms)
         per_text = [[s for p in split_paragraphs(t) for s in split_sentences(p, source)] for t in texts]
         flat = [s for group in per_text for s in group]
-        translated = iter(self._translate_sentences(flat, source, target))
+        translated = iter(self._translate_flat(flat, source, target, terms, None))
         return [join_sentences([next(translated) for _ in group], target) for group in per_text]
 
     def summarise(self, text: str, length: str = "medium") -> str:
@@ -145,12 +157,20 @@ class Pipeline:
 
     # -- the whole run ---------------------------------------------------------------------------------
 
-    def run(self, text: str, *, progress: Progress | None = None, **options: str | bool) -> Result:
-        """Summarise and translate one article. Options: source_language, length, mode, clean."""
+    def run(
+        self, text: str, *, progress: Progress | None = None, glossary: object = None, **options: str | bool
+    ) -> Result:
+        """Summarise and translate one article. Options: source_language, length, mode, clean.
+
+        `glossary` (names rendered as given, in every direction the run translates): a `Glossary`, a
+        `pathlib.Path` to a CSV/TSV/TOML file, CSV/TSV/TOML text, or a list of {en, ko, ja} dicts
+        (`service.text.glossary`); merged over the model set's default glossary."""
         unknown = set(options) - {f.name for f in fields(PipelineOptions)}
         if unknown:
             raise InputError(f"Unknown option(s) {', '.join(sorted(unknown))}")
         opts = replace(self.options, **options).validated()
+        terms = self._glossary(glossary)
+        log: GlossaryLog = {}
         report = progress or (lambda stage, fraction: None)
         timer = _Timer()
         with timer.stage("total"):
@@ -186,7 +206,9 @@ class Pipeline:
             else:
                 report("Translating the article into English", 0.12)
                 with timer.stage("to_english"):
-                    english_paragraphs = self._translate_paragraphs(source_paragraphs, language, "en")
+                    english_paragraphs = self._translate_paragraphs(
+                        source_paragraphs, language, "en", terms, log
+                    )
             english_text = "\n\n".join(join_sentences(p, "en") for p in english_paragraphs[len(headline) :])
             report("Summarising in English", 0.35)
             with timer.stage("summarise"):
@@ -195,27 +217,28 @@ class Pipeline:
             report("Translating into Korean and Japanese", 0.65)
             with timer.stage("translate"):
                 if opts.mode == "summary":
-                    targets = self._translate_to_targets(
-                        [summary_sentences], language, source_paragraphs=None
-                    )
+                    targets = self._translate_to_targets([summary_sentences], language, None, terms, log)
                 else:
                     targets = self._translate_to_targets(
-                        [summary_sentences, *english_paragraphs],
-                        language,
-                        source_paragraphs=source_paragraphs,
+                        [summary_sentences, *english_paragraphs], language, source_paragraphs, terms, log
                     )
             report("Done", 1.0)
         translations = {t: join_sentences(targets[t][0], t) for t in TARGETS}
         if opts.mode == "summary":
             segments = _segments([summary_sentences], {t: targets[t] for t in TARGETS})
+            segments = add_sources(segments, english_paragraphs, source_paragraphs, len(headline))
+            source_rows = None
             article = None
         else:
             segments = _segments(english_paragraphs, {t: targets[t][1:] for t in TARGETS})
+            source_rows = [s for p in source_paragraphs for s in p]
             article = {
                 "en": [join_sentences(p, "en") for p in english_paragraphs],
                 **{t: [join_sentences(p, t) for p in targets[t][1:]] for t in TARGETS},
             }
         quality = _quality_flags(english_text, summary, translations, article, opts.length, language)
+        quality += unsupported_flags(english_text, summary, translations, article, language, terms)
+        quality += glossary_flags(segments, log, language, source_rows)
         return Result(
             source_language=language,
             language_probability=detection.probability,
@@ -233,6 +256,7 @@ class Pipeline:
             warnings=warnings + ([self.model_set.licence_warning] if self.model_set.licence_warning else []),
             title=prepared.title,
             removed=[r.to_dict() for r in prepared.removed],
+            glossary=glossary_report(segments, log, language, source_rows),
         )
 
     def read_url(self, url: str) -> WebDocument:
@@ -249,8 +273,18 @@ class Pipeline:
 
     # -- stages ----------------------------------------------------------------------------------------
 
+    def _glossary(self, glossary: object) -> Glossary | None:
+        """A run's glossary (`as_glossary`) over the model set's default one."""
+        terms = as_glossary(glossary)
+        return terms.merged(self.glossary) if terms else self.glossary
+
     def _translate_to_targets(
-        self, paragraphs: list[list[str]], language: str, source_paragraphs: list[list[str]] | None
+        self,
+        paragraphs: list[list[str]],
+        language: str,
+        source_paragraphs: list[list[str]] | None,
+        glossary: Glossary | None = None,
+        log: GlossaryLog | None = None,
     ) -> dict[str, list[list[str]]]:
         """English paragraphs into Korean and Japanese, both targets at once.
 
@@ -262,16 +296,50 @@ class Pipeline:
         for target in TARGETS:
             # The source language needs only the summary (first paragraph) translated; both run at once.
             wanted = paragraphs[:1] if keep_source and target == language else paragraphs
-            futures[target] = self._pool.submit(self._translate_paragraphs, wanted, "en", target)
+            futures[target] = self._pool.submit(
+                self._translate_paragraphs, wanted, "en", target, glossary, log
+            )
         out = {t: f.result() for t, f in futures.items()}
         if keep_source:
             out[language] = out[language] + source_paragraphs
         return out
 
-    def _translate_paragraphs(self, paragraphs: list[list[str]], source: str, target: str) -> list[list[str]]:
+    def _translate_paragraphs(
+        self,
+        paragraphs: list[list[str]],
+        source: str,
+        target: str,
+        glossary: Glossary | None = None,
+        log: GlossaryLog | None = None,
+    ) -> list[list[str]]:
         flat = [s for p in paragraphs for s in p]
-        translated = iter(self._translate_sentences(flat, source, target))
+        translated = iter(self._translate_flat(flat, source, target, glossary, log))
         return [[next(translated) for _ in p] for p in paragraphs]
+
+    def _translate_flat(
+        self,
+        sentences: list[str],
+        source: str,
+        target: str,
+        glossary: Glossary | None,
+        log: GlossaryLog | None,
+    ) -> list[str]:
+        """`_translate_sentences` with the glossary enforced (`service.text.placeholders`); what it
+        did to each sentence goes into `log` (dict writes from the two target threads never share
+        a key: the key holds the target)."""
+        if not glossary:
+            return self._translate_sentences(sentences, source, target)
+        outcomes = translate_with_glossary(
+            sentences,
+            glossary,
+            source,
+            target,
+            lambda texts: self._translate_sentences(texts, source, target),
+        )
+        if log is not None:
+            for sentence, outcome in zip(sentences, outcomes, strict=True):
+                log[(source, target, sentence)] = outcome
+        return [outcome.text for outcome in outcomes]
 
     def _translate_sentences(self, sentences: Sequence[str], source: str, target: str) -> list[str]:
         """Sentence-aligned translation: one output per input sentence, cached, batched.

@@ -18,6 +18,10 @@ class Segment:
     ko: str
     ja: str
     paragraph: int = 0
+    #: Summary segments: the article sentences that support this one, best first, as dicts:
+    #: paragraph, sentence (indices into the article), score (0..1), text (in the article's own
+    #: language); see service.text.sources. Empty for the article's own sentences (article mode).
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -46,6 +50,9 @@ class Result:
     #: Where the article came from, for a link (`WebDocument.source()`): kind "url", url, final_url
     #: (after redirects), content_type, title, author, date, site, format, encoding. None otherwise.
     source: dict[str, Any] | None = None
+    #: Glossary terms the run enforced, as dicts: term (its English form, else its first), language,
+    #: form (the rendering put in), segments (indices into `segments`); see service.text.glossary.
+    glossary: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -84,8 +91,17 @@ class Result:
             "|---|---|---|---|",
         ]
         for i, s in enumerate(self.segments, 1):
-            cells = (escape_markdown(x).replace("|", "\\|") for x in (s.en, s.ko, s.ja))
+            cells = [escape_markdown(x).replace("|", "\\|") for x in (s.en, s.ko, s.ja)]
+            cells[0] += "".join(f"[^{i}-{n}]" for n in range(1, len(s.sources) + 1))
             lines.append(f"| {i} | " + " | ".join(cells) + " |")
+        lines += self._source_footnotes()
+        if self.glossary:
+            lines += ["", "## Glossary applied", ""]
+            lines += [
+                f"- {escape_markdown(g['term'])} → {escape_markdown(g['form'])} ({g['language']}): "
+                + ", ".join(f"row {i + 1}" for i in g["segments"])
+                for g in self.glossary
+            ]
         if self.article:
             for lang, title in (
                 ("en", "Article (English)"),
@@ -104,6 +120,17 @@ class Result:
         lines += ["", "## Models", ""]
         lines += [f"- {role}: `{model}`" for role, model in self.models.items()]
         return "\n".join(lines).rstrip() + "\n"
+
+    def _source_footnotes(self) -> list[str]:
+        """Footnote-style references from summary rows to the article sentences that support them
+        (paragraph and sentence counted from 1, as a reader counts)."""
+        notes = [
+            f"[^{i}-{n}]: Article paragraph {src['paragraph'] + 1}, sentence {src['sentence'] + 1} "
+            f"(score {src['score']:.2f}): {escape_markdown(src['text'])}"
+            for i, segment in enumerate(self.segments, 1)
+            for n, src in enumerate(segment.sources, 1)
+        ]
+        return ["", *notes] if notes else []
 
     def _source_lines(self, prefix: str) -> list[str]:
         """The link, title, author and date of an article read from a link (escaped in Markdown)."""

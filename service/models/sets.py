@@ -70,6 +70,9 @@ class ModelSet:
     description: str = ""
     licence_warning: str = ""
     source: str = ""
+    #: A default glossary file (optional key `glossary`, relative to the set's folder), applied to every
+    #: run; a request's own glossary takes precedence over it (`service.text.glossary`).
+    glossary: Path | None = None
 
     def spec(self, role: str) -> ModelSpec:
         return self.roles[role]
@@ -143,7 +146,23 @@ def parse_model_set(
         description=str(data.get("description", "")),
         licence_warning=str(data.get("licence_warning", "")),
         source=source,
+        glossary=_glossary_path(data.get("glossary"), where, base_dir),
     )
+
+
+def _glossary_path(value: Any, where: str, base_dir: Path | None) -> Path | None:
+    """The set's default glossary file: relative paths start at the set's folder (built-in sets:
+    service/models/builtin)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ModelSetError(f"{where}: glossary must be the name of a CSV, TSV or TOML file")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (base_dir or BUILTIN_DIR) / path
+    if not path.is_file():
+        raise ModelSetError(f"{where}: glossary file {value!r} not found (looked for {path})")
+    return path
 
 
 def _parse_spec(role: str, raw: Any, where: str, base_dir: Path | None, ref: str) -> ModelSpec:

@@ -15,6 +15,7 @@ enforced, so the result can flag it (`Outcome.dropped`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -76,7 +77,8 @@ def protect(sentence: str, glossary: Glossary, source: str, target: str) -> Prot
     """`sentence` with each term (that has a `target` form) replaced by a placeholder, numbered in
     order of appearance."""
     by_form = {t.forms[source]: t for t in glossary.pairs(source, target)}
-    if not by_form or PLACEHOLDER.search(sentence):
+    folded = unicodedata.normalize("NFKC", sentence)  # what the model reads; glossary forms are NFKC
+    if not by_form or PLACEHOLDER.search(folded) or not _pattern(list(by_form), source).search(folded):
         return Protected(sentence, sentence)
     numbers: dict[str, int] = {}
     counts: list[int] = []
@@ -89,7 +91,7 @@ def protect(sentence: str, glossary: Glossary, source: str, target: str) -> Prot
         counts[numbers[form] - 1] += 1
         return placeholder(numbers[form])
 
-    text = _pattern(list(by_form), source).sub(replace, sentence)
+    text = _pattern(list(by_form), source).sub(replace, folded)
     return Protected(sentence, text, tuple(by_form[f] for f in numbers), tuple(counts))
 
 
