@@ -119,6 +119,8 @@ def test_front_matter_uses_only_keys_the_hub_documents():
 
 def test_front_matter_texts_and_colours_are_what_the_hub_accepts():
     meta = front_matter()
+    # The reference gives no limit for the title: ours is held to the description's 60 characters,
+    # so the Space's card shows it whole.
     assert isinstance(meta["title"], str) and 0 < len(meta["title"]) <= SHORT_DESCRIPTION_MAX
     assert is_single_emoji(meta["emoji"]), f"emoji must be one emoji, got {meta['emoji']!r}"
     assert meta["colorFrom"] in HUB_COLOURS and meta["colorTo"] in HUB_COLOURS
