@@ -237,3 +237,15 @@ def test_markdown_and_docx_headlines_become_the_title():
     prepared = prepare(read_document(buffer.getvalue(), name="page.docx").text, "ja")
     assert prepared.title == "日韓首脳会談 奈良で開催"
     assert prepared.sentences == ["山田首相は13日、金大統領と会談した。", "両首脳は協力を確認した。"]
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "ko"])
+def test_splitting_never_loses_or_rewrites_a_character(language):
+    import random
+
+    rng = random.Random(1)
+    alphabet = list("abc ABC가나다.!?\"'()…。、「」？！１２．%$-:;") + [" "] * 5
+    for _ in range(1500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60)))
+        joined = "".join(split_sentences(text, language))
+        assert joined.replace(" ", "") == text.replace(" ", ""), text
