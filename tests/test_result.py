@@ -50,6 +50,7 @@ def test_to_dict_rounds_numbers_and_keeps_every_field():
         "ko": "열차가 늦었다.",
         "ja": "列車が遅れた。",
         "paragraph": 1,
+        "sources": [],
     }
     assert data["summary_chunks"] == 2 and data["warnings"] == ["Licence: non-commercial."]
     assert data["article"]["ja"] == ["雪。", "列車。"]

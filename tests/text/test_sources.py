@@ -52,3 +52,13 @@ def test_an_unrelated_sentence_has_no_sources_and_own_text_and_offset_are_used()
     )
     assert sources[0] == []
     assert (sources[1][0].paragraph, sources[1][0].sentence, sources[1][0].text) == (2, 0, "ko 1.0")
+
+
+def test_an_extractive_sentence_does_not_also_link_to_its_near_twin():
+    """A repeated quote with one word more scores close to 1.0 too; the exact sentence alone is the source."""
+    article = [
+        ["Kim said the line would open in 2028 as planned."],
+        ["Kim said the line would open in 2028 as planned, officials confirmed."],
+    ]
+    sources = link_sources([article[1][0]], article)
+    assert [(s.paragraph, s.sentence, s.score) for s in sources[0]] == [(1, 0, 1.0)]
