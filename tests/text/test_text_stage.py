@@ -244,8 +244,13 @@ def test_splitting_never_loses_or_rewrites_a_character(language):
     import random
 
     rng = random.Random(1)
-    alphabet = list("abc ABC가나다.!?\"'()…。、「」？！１２．%$-:;") + [" "] * 5
-    for _ in range(1500):
+    # Punctuation soup: without the span check pysbd loses characters on 7 of these 3,000 (en, ja).
+    alphabet = (
+        list("abc ABC.!?\"'()…。、「」？！１２．%$-:;")
+        + [" "] * 5
+        + (["가", "다"] if language == "ko" else [])
+    )
+    for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60)))
         joined = "".join(split_sentences(text, language))
         assert joined.replace(" ", "") == text.replace(" ", ""), text
