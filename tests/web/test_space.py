@@ -171,6 +171,26 @@ def test_preload_lists_the_files_models_fetch_downloads():
         assert needed_files(files) == needed_files(sorted(files, reverse=True))
 
 
+@pytest.mark.slow
+def test_preload_lists_are_what_fetch_picks_from_the_real_repositories(monkeypatch):
+    """Where the Hub can be reached (CI with network): each listed file exists, and `needed_files`
+    picks exactly the listed files from the repository's real file list."""
+    import socket
+
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    try:
+        socket.getaddrinfo("huggingface.co", 443)
+    except OSError:
+        pytest.skip("the Hugging Face Hub cannot be reached from here")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    for repo, files in preload_entries(front_matter()).items():
+        listing = huggingface_hub.list_repo_files(repo)
+        assert set(files) <= set(listing), f"{repo}: not in the repository: {set(files) - set(listing)}"
+        assert set(needed_files(listing)) == set(files), repo
+
+
 def test_preload_lists_what_each_model_family_loads():
     entries = preload_entries(front_matter())
     for spec in load_model_set("default").roles.values():
