@@ -45,6 +45,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="keep every line as story: no furniture removal (bylines, captions …), no headline",
     )
     p.add_argument("--out", type=Path, help="write one result per file into this folder (batch mode)")
+    p.add_argument(
+        "--glossary",
+        type=Path,
+        metavar="FILE",
+        help="names rendered as given in every language: CSV/TSV with header en,ko,ja, or TOML",
+    )
     from service.cluster import add_arguments as add_cluster_arguments
 
     add_cluster_arguments(p)
@@ -140,6 +146,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         "source_language": args.source_language,
         "clean": not args.keep_all,
     }
+    if args.glossary is not None:
+        from service.errors import InputError
+        from service.text.glossary import load_glossary
+
+        if args.ray:
+            raise InputError(
+                "--glossary is not available with --ray; name the glossary in the model set (glossary = ...)"
+            )
+        options["glossary"] = load_glossary(args.glossary)
     if args.ray:  # corpus-scale batch on Ray (service.cluster, docs/cluster.md)
         from service.cluster import run_cluster_cli
 
