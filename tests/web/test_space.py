@@ -34,6 +34,11 @@ HUB_KEYS = {
     "hf_oauth_scopes", "hf_oauth_expiration_minutes", "hf_oauth_authorized_org", "disable_embedding",
     "startup_duration_timeout", "custom_headers", "preload_from_hub", "license",
 }  # fmt: skip
+#: Hardware flavours the reference lists for `suggested_hardware`.
+HUB_HARDWARE = {
+    "cpu-basic", "cpu-upgrade", "t4-small", "t4-medium", "l4x1", "l4x4", "a10g-small", "a10g-large",
+    "a10g-largex2", "a10g-largex4", "a100-large", "v5e-1x1", "v5e-2x2", "v5e-2x4",
+}  # fmt: skip
 #: Common licence identifiers of the Hub's list (huggingface.co/docs/hub/repositories-licenses).
 HUB_LICENCES = {
     "apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "mpl-2.0", "gpl-3.0", "lgpl-3.0",
@@ -149,6 +154,7 @@ def test_front_matter_matches_the_project():
     assert pyproject()["project"]["requires-python"] == ">=3.11"
     assert (ROOT / meta["app_file"]).is_file()
     assert meta["license"] in HUB_LICENCES
+    assert meta.get("suggested_hardware", "cpu-basic") in HUB_HARDWARE
     assert meta["license"] == pyproject()["project"]["license"].lower()
     default_models = {spec.model for spec in load_model_set("default").roles.values()}
     assert all(isinstance(m, str) and REPO_ID.match(m) for m in meta["models"])
