@@ -12,9 +12,10 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import fields, replace
+from typing import Any
 
 from cachetools import LRUCache
 
@@ -50,6 +51,10 @@ from service.traceability import (
 )
 
 Progress = Callable[[str, float], None]
+#: Partial results as they exist: ("summary", {summary, summary_chunks, source_language, title}) once
+#: the English summary is ready, then ("translation", {language, summary, article}) per target as
+#: each finishes (`article`: its paragraphs in article mode, else None), on the thread calling `run`.
+Event = Callable[[str, dict[str, Any]], None]
 
 
 #: Upper bound on tokens generated for one translated sentence (engines also bound by source length).
@@ -158,13 +163,20 @@ class Pipeline:
     # -- the whole run ---------------------------------------------------------------------------------
 
     def run(
-        self, text: str, *, progress: Progress | None = None, glossary: object = None, **options: str | bool
+        self,
+        text: str,
+        *,
+        progress: Progress | None = None,
+        on_event: Event | None = None,
+        glossary: object = None,
+        **options: str | bool,
     ) -> Result:
         """Summarise and translate one article. Options: source_language, length, mode, clean.
 
         `glossary` (names rendered as given, in every direction the run translates): a `Glossary`, a
         `pathlib.Path` to a CSV/TSV/TOML file, CSV/TSV/TOML text, or a list of {en, ko, ja} dicts
-        (`service.text.glossary`); merged over the model set's default glossary."""
+        (`service.text.glossary`); merged over the model set's default glossary. `on_event`: see
+        `Event` (the summary first, then each language as it finishes)."""
         unknown = set(options) - {f.name for f in fields(PipelineOptions)}
         if unknown:
             raise InputError(f"Unknown option(s) {', '.join(sorted(unknown))}")
@@ -214,13 +226,43 @@ class Pipeline:
             with timer.stage("summarise"):
                 summary, chunks = self._summarise(english_text, opts.length)
                 summary_sentences = split_sentences(summary, "en")
+            emit = on_event or (lambda kind, data: None)
+            emit(
+                "summary",
+                {
+                    "summary": summary,
+                    "summary_chunks": chunks,
+                    "source_language": language,
+                    "title": prepared.title,
+                },
+            )
+
+            def finished(target: str, paragraphs: list[list[str]]) -> None:
+                rows = paragraphs[1:] if opts.mode == "article" else None
+                article_text = [join_sentences(p, target) for p in rows] if rows is not None else None
+                emit(
+                    "translation",
+                    {
+                        "language": target,
+                        "summary": join_sentences(paragraphs[0], target),
+                        "article": article_text,
+                    },
+                )
+
             report("Translating into Korean and Japanese", 0.65)
             with timer.stage("translate"):
                 if opts.mode == "summary":
-                    targets = self._translate_to_targets([summary_sentences], language, None, terms, log)
+                    targets = self._translate_to_targets(
+                        [summary_sentences], language, None, terms, log, finished
+                    )
                 else:
                     targets = self._translate_to_targets(
-                        [summary_sentences, *english_paragraphs], language, source_paragraphs, terms, log
+                        [summary_sentences, *english_paragraphs],
+                        language,
+                        source_paragraphs,
+                        terms,
+                        log,
+                        finished,
                     )
             report("Done", 1.0)
         translations = {t: join_sentences(targets[t][0], t) for t in TARGETS}
@@ -285,8 +327,10 @@ class Pipeline:
         source_paragraphs: list[list[str]] | None,
         glossary: Glossary | None = None,
         log: GlossaryLog | None = None,
+        finished: Callable[[str, list[list[str]]], None] | None = None,
     ) -> dict[str, list[list[str]]]:
-        """English paragraphs into Korean and Japanese, both targets at once.
+        """English paragraphs into Korean and Japanese, both targets at once; `finished(target,
+        paragraphs)` is called for each target as soon as it is done.
 
         Where the article itself is Korean or Japanese, its own sentences stand for that language in
         article mode (translating the English pivot back would only lose quality).
@@ -299,10 +343,15 @@ class Pipeline:
             futures[target] = self._pool.submit(
                 self._translate_paragraphs, wanted, "en", target, glossary, log
             )
-        out = {t: f.result() for t, f in futures.items()}
-        if keep_source:
-            out[language] = out[language] + source_paragraphs
-        return out
+        out: dict[str, list[list[str]]] = {}
+        for future in as_completed(futures.values()):
+            target = next(t for t, f in futures.items() if f is future)
+            out[target] = future.result()
+            if keep_source and target == language:
+                out[target] = out[target] + (source_paragraphs or [])
+            if finished:
+                finished(target, out[target])
+        return {t: out[t] for t in TARGETS}
 
     def _translate_paragraphs(
         self,
