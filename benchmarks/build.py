@@ -1,18 +1,36 @@
-"""Random-weight models at the sizes of the default model set, for timing (no download needed).
+"""Random-weight models at the real shapes of the built-in model sets, for timing (no download).
 
-Real size means the same shapes as the published models, so the work per token is the same:
+Real shape means the published architecture, so the work per token is the same (sources and
+figures: `benchmarks/README.md`, "Model shapes"):
 
-- translation: Marian as `Helsinki-NLP/opus-mt-*` (512-dim, 6+6 layers, 8 heads, FFN 2048, 32k
-  vocabulary, 61 M parameters), one folder per target (en-ko, en-ja; same weights saved twice so the
-  service loads two models, as with the default set);
-- summary: BART as `sshleifer/distilbart-cnn-12-6` (1024-dim, 12 encoder + 6 decoder layers, 16
-  heads, FFN 4096, 50,265 tokens, 306 M parameters), with distilbart-cnn's generation settings.
+- summary: BART as `sshleifer/distilbart-cnn-12-6` (1024-dim, 16 heads, FFN 4096, 12 encoder + 6
+  decoder layers, 50,265 tokens, 1,024-token window, 306 M parameters), with its generation settings;
+- en-ko: Marian transformer-big as `Helsinki-NLP/opus-mt-tc-big-en-ko` (1024-dim, 16 heads, FFN 4096,
+  6+6 layers, SentencePiece models trained per side), 32k tokens;
+- en-ja, ko-en, ja-en: Marian base as `staka/fugumt-en-ja`, `Helsinki-NLP/opus-mt-ko-en` and
+  `opus-mt-ja-en` (512-dim, 8 heads, FFN 2048, 6+6 layers), 32k tokens;
+- the `nllb` set: M2M100 as `facebook/nllb-200-distilled-600M` (1024-dim, 16 heads, FFN 4096, 12+12
+  layers, 256,206 tokens), one model for every direction.
 
-Tokenizers are trained in a second on the project's corpus plus the benchmark article, sized so that
-the article splits into about as many tokens as with the real vocabularies (~1.3 per word:
-Marian 1,196 + 41 EOS, BART 1,171 for the 898 words, so the article exceeds BART's 1,024-token
-window as it does with distilbart's real tokenizer), then padded with word-like filler tokens to the
-real vocabulary size. `--quick` builds much smaller models of the same families.
+Each Marian model has its own source and target SentencePiece model, trained in a second on the
+project's corpus plus the benchmark article in that language, sized so that the English article splits
+into about as many tokens as with the real vocabularies (~1.3 per word), then given word-like filler
+pieces (`zqab`...) up to the real vocabulary size; the fillers are real pieces of the target
+SentencePiece model, so what random weights generate decodes to words. That matters for the Korean
+and Japanese articles: their English translation is what the summariser reads, and it must be about
+as many BART tokens as a real translation (~1.3 per word), not a run of unknown pieces.
+
+One joint `vocab.json` per Marian model (source pieces, then target pieces, then fillers, 32,000 in
+all), as the opus-mt base models have it. `opus-mt-tc-big-en-ko` has two separate 32k vocabularies;
+CTranslate2's converter registers one vocabulary for both sides (`BartLoader.set_vocabulary`), so
+the service runs it with one either way. The work per token is the same (the output layer is
+1024 × 32k in both cases); only the encoder's embedding table (32k × 1024, 33 MB in int8) is missing.
+
+The NLLB model keeps a small tokenizer (the project's SentencePiece model plus NLLB's language
+codes): its weights have all 256,206 rows, and CTranslate2 names the rows the tokenizer lacks
+`madeupword…`, so per-token work is the real one, but most generated tokens decode to nothing.
+It is therefore measured on the English article only (its English output would not be a fair
+input for the summariser). `--quick` builds much smaller models of the same families.
 
 The models are cached in a folder (see `bench.py --models-dir`) and rebuilt only when missing.
 """
@@ -34,36 +52,50 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-ARTICLE = HERE / "article_en.txt"
+ARTICLES = {lang: HERE / f"article_{lang}.txt" for lang in ("en", "ko", "ja")}
+ARTICLE = ARTICLES["en"]
 
+_MARIAN_BASE = dict(d_model=512, layers=(6, 6), heads=8, ffn=2048, positions=512)
+_QUICK = dict(vocab=8000, d_model=256, layers=(3, 3), heads=4, ffn=1024, positions=512)
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
-        "marian": dict(
-            vocab=32000, d_model=512, layers=(6, 6), heads=8, ffn=2048, positions=512, spm_vocab=2700
-        ),
+        "marian": dict(vocab=32000, **_MARIAN_BASE),
+        "marian-big": dict(vocab=32000, d_model=1024, layers=(6, 6), heads=16, ffn=4096, positions=1024),
         "bart": dict(
             vocab=50265, d_model=1024, layers=(12, 6), heads=16, ffn=4096, positions=1024, bpe_vocab=3300
         ),
+        "nllb": dict(vocab=256206, d_model=1024, layers=(12, 12), heads=16, ffn=4096, positions=1024),
     },
     "quick": {
-        "marian": dict(
-            vocab=8000, d_model=256, layers=(3, 3), heads=4, ffn=1024, positions=512, spm_vocab=2700
-        ),
-        "bart": dict(
-            vocab=8000, d_model=256, layers=(3, 3), heads=4, ffn=1024, positions=1024, bpe_vocab=3300
-        ),
+        "marian": dict(_QUICK),
+        "marian-big": dict(_QUICK, d_model=384, heads=6, ffn=1536),
+        "bart": dict(_QUICK, positions=1024, bpe_vocab=3300),
+        "nllb": dict(_QUICK, positions=1024),
     },
 }
+#: SentencePiece vocabulary trained per language (before the filler pieces): English 2,700 pieces
+#: split the article into ~1.3 tokens per word, as opus-mt's real 32k models do.
+SPM_VOCAB = {"en": 2700, "ko": 2700, "ja": 2700}
+#: Which model builds each role: (shape, source language, target language).
+ROLES = {
+    "en-ko": ("marian-big", "en", "ko"),
+    "en-ja": ("marian", "en", "ja"),
+    "ko-en": ("marian", "ko", "en"),
+    "ja-en": ("marian", "ja", "en"),
+}
 #: Bump when the recipe changes, so cached models are rebuilt.
-RECIPE = 7
+RECIPE = 8
 
 
-def training_text() -> Iterator[str]:
+def training_text(language: str = "en") -> Iterator[str]:
+    """The project's corpus plus the benchmark article in `language`, three times over (frequent
+    enough to be merged into whole words, as in a real 32-50k vocabulary)."""
     from service.devtools.tiny_corpus import corpus
 
     yield from corpus()
-    lines = [line.strip() for line in ARTICLE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for _ in range(3):  # frequent enough to be merged into whole words, as in a real 32-50k vocabulary
+    text = ARTICLES[language].read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for _ in range(3):
         yield from lines
 
 
@@ -75,17 +107,6 @@ def _filler(index: int) -> str:
         index, rest = divmod(index, 26)
         letters = chr(97 + rest) + letters
     return "zq" + letters
-
-
-def _pad_vocab(vocab: dict[str, int], size: int, marker: str, last: str | None = None) -> dict[str, int]:
-    i = 0
-    while len(vocab) < size - (1 if last else 0):
-        vocab.setdefault(marker + _filler(i), len(vocab))
-        i += 1
-    if last:
-        vocab[last] = len(vocab)
-    assert len(vocab) == size and sorted(vocab.values()) == list(range(size))
-    return vocab
 
 
 def _bpe_fillers(
@@ -115,31 +136,69 @@ def _bpe_fillers(
     return vocab, added + [m for m in merges if m not in set(added)]
 
 
-def build_marian(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
+def _sentencepiece(work: str, language: str, fillers: int = 0) -> str:
+    """A BPE SentencePiece model for `language` with `fillers` word-like pieces (`▁zqab`...) appended.
+
+    The fillers get the lowest scores, so no text but a filler itself ever encodes to one; they make
+    generated filler ids decode to words (a piece the model lacks decodes to its raw `▁` bytes)."""
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    prefix = f"{work}/{language}"
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=training_text(language),
+        model_prefix=prefix,
+        vocab_size=SPM_VOCAB[language],
+        model_type="bpe",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        minloglevel=2,
+        num_threads=1,
+    )
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString(Path(prefix + ".model").read_bytes())
+    known = {piece.piece for piece in proto.pieces}
+    lowest = min(piece.score for piece in proto.pieces) - 1
+    i = added = 0
+    while added < fillers:
+        token = "▁" + _filler(i)
+        i += 1
+        if token in known:
+            continue
+        piece = proto.pieces.add()
+        piece.piece, piece.score, piece.type = (
+            token,
+            lowest - added,
+            model_pb2.ModelProto.SentencePiece.NORMAL,
+        )
+        added += 1
+    Path(prefix + ".model").write_bytes(proto.SerializeToString())
+    return prefix + ".model"
+
+
+def build_marian(out: Path, size: dict[str, Any], source: str, target: str, seed: int = 0) -> Path:
+    """A Marian model for `source` → `target`: separate SentencePiece models per side, one joint
+    `vocab.json` (`</s>`, `<unk>`, source pieces, target pieces, fillers, `<pad>` last)."""
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     with tempfile.TemporaryDirectory() as work:
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=training_text(),
-            model_prefix=f"{work}/s",
-            vocab_size=size["spm_vocab"],
-            model_type="bpe",
-            character_coverage=1.0,
-            hard_vocab_limit=False,
-            minloglevel=2,
-            num_threads=1,
-        )
-        sp = spm.SentencePieceProcessor(model_file=f"{work}/s.model")
+        os.makedirs(f"{work}/src")
+        os.makedirs(f"{work}/tgt")
+        source_model = _sentencepiece(f"{work}/src", source)
+        target_model = _sentencepiece(f"{work}/tgt", target, fillers=size["vocab"])
         vocab = {"</s>": 0, "<unk>": 1}
-        for i in range(sp.get_piece_size()):
-            if sp.id_to_piece(i) not in ("<unk>", "<s>", "</s>"):
-                vocab.setdefault(sp.id_to_piece(i), len(vocab))
-        vocab = _pad_vocab(vocab, size["vocab"], "▁", last="<pad>")
+        for model_file in (source_model, target_model):
+            sp = spm.SentencePieceProcessor(model_file=model_file)
+            for i in range(sp.get_piece_size()):
+                if sp.id_to_piece(i) not in ("<unk>", "<s>", "</s>") and len(vocab) < size["vocab"] - 1:
+                    vocab.setdefault(sp.id_to_piece(i), len(vocab))
+        vocab["<pad>"] = len(vocab)
+        assert len(vocab) == size["vocab"] and sorted(vocab.values()) == list(range(size["vocab"]))
         Path(f"{work}/vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        for name in ("source.spm", "target.spm"):
-            shutil.copy(f"{work}/s.model", f"{work}/{name}")
+        shutil.copy(source_model, f"{work}/source.spm")
+        shutil.copy(target_model, f"{work}/target.spm")
         tok = MarianTokenizer(f"{work}/source.spm", f"{work}/target.spm", f"{work}/vocab.json")
         pad = size["vocab"] - 1
         config = MarianConfig(
@@ -160,6 +219,50 @@ def build_marian(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
         model.generation_config.forced_eos_token_id = 0
         model.generation_config.max_length = 512
         model.generation_config.num_beams = 4
+        model.save_pretrained(out)
+        tok.save_pretrained(out)
+    return out
+
+
+def build_nllb(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
+    """M2M100 at NLLB-200-distilled-600M's shape with a small NLLB tokenizer (see the module text)."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    with tempfile.TemporaryDirectory() as work:
+        import sentencepiece as spm
+
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=(line for lang in ARTICLES for line in training_text(lang)),
+            model_prefix=f"{work}/sentencepiece.bpe",
+            vocab_size=6000,
+            model_type="bpe",
+            character_coverage=1.0,
+            hard_vocab_limit=False,
+            minloglevel=2,
+            num_threads=1,
+        )
+        tok = NllbTokenizer.from_pretrained(
+            work,
+            src_lang="eng_Latn",
+            tgt_lang="kor_Hang",
+            additional_special_tokens=list(FAIRSEQ_LANGUAGE_CODES),
+        )
+        tok.model_max_length = size["positions"]
+        config = M2M100Config(
+            **_architecture(size),
+            max_position_embeddings=size["positions"],
+            scale_embedding=True,
+            activation_function="relu",
+            pad_token_id=tok.pad_token_id,
+            bos_token_id=tok.bos_token_id,
+            eos_token_id=tok.eos_token_id,
+            decoder_start_token_id=tok.eos_token_id,
+        )
+        torch.manual_seed(seed)
+        model = M2M100ForConditionalGeneration(config).eval()
+        model.generation_config.max_length = 200  # as the NLLB generation config
         model.save_pretrained(out)
         tok.save_pretrained(out)
     return out
@@ -221,21 +324,22 @@ def build_bart(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
     return out
 
 
-def build_models(models_dir: Path, variant: str, report=print) -> dict[str, Path]:
-    """The benchmark's models (summarise, en-ko, en-ja) under `models_dir/variant`, built if missing."""
+def build_models(models_dir: Path, variant: str, report=print, nllb: bool = False) -> dict[str, Path]:
+    """The benchmark's models (summarise, en-ko, en-ja, ko-en, ja-en; `nllb` too when asked) under
+    `models_dir/variant`, built if missing."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     base = models_dir / f"{variant}-r{RECIPE}"
     sizes = SIZES[variant]
-    folders = {"summarise": base / "bart", "en-ko": base / "marian-en-ko", "en-ja": base / "marian-en-ja"}
-    builders = {
-        "summarise": lambda out: build_bart(out, sizes["bart"]),
-        "en-ko": lambda out: build_marian(out, sizes["marian"]),
-    }
-    for role in ("summarise", "en-ko"):
-        folder = folders[role]
+    builders = {"summarise": lambda out: build_bart(out, sizes["bart"])}
+    for role, (shape, source, target) in ROLES.items():
+        builders[role] = lambda out, s=shape, a=source, b=target: build_marian(out, sizes[s], a, b)
+    if nllb:
+        builders["nllb"] = lambda out: build_nllb(out, sizes["nllb"])
+    folders = {role: base / role for role in builders}
+    for role, folder in folders.items():
         if (folder / "config.json").is_file():
             continue
         report(f"building {variant} {role} model in {folder} ...")
@@ -245,14 +349,10 @@ def build_models(models_dir: Path, variant: str, report=print) -> dict[str, Path
         builders[role](tmp)
         os.replace(tmp, folder)
         report(f"  built in {time.perf_counter() - start:.1f} s")
-    if not (folders["en-ja"] / "config.json").is_file():  # same weights, second model folder
-        tmp = folders["en-ja"].with_name("marian-en-ja.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(folders["en-ko"], tmp)
-        os.replace(tmp, folders["en-ja"])
     return folders
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/bench-models")
-    print(build_models(target, sys.argv[2] if len(sys.argv) > 2 else "quick"))
+    variant = sys.argv[2] if len(sys.argv) > 2 else "quick"
+    print(build_models(target, variant, nllb="--nllb" in sys.argv))
