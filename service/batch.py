@@ -10,6 +10,7 @@ can be downloaded together: `results.jsonl` (one JSON object per file, failures 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sys
@@ -23,6 +24,8 @@ from service.errors import ModelSetError, ModelUnavailable, ServiceError
 from service.limits import Limits
 from service.pipeline import Pipeline
 from service.result import Result
+
+log = logging.getLogger(__name__)
 
 EXIT_SOME_FAILED = 4
 _LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -108,6 +111,12 @@ def run_batch(
             item.error, item.error_code = str(exc), exc.code
         except OSError as exc:
             item.error, item.error_code = f"Cannot read '{name}': {exc.strerror or exc}", "unreadable"
+        except Exception:  # a bug met by one file must not cost the others their results
+            log.exception("Unexpected error on batch file %r", name)
+            item.error = (
+                f"Cannot process '{name}': an internal error occurred (the server log has the details)."
+            )
+            item.error_code = "internal_error"
         items.append(item)
         if on_done:
             on_done(item)

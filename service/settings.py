@@ -81,6 +81,11 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("GRADIO_SERVER_NAME", "127.0.0.1 (0.0.0.0 on a Space)", "address the server listens on"),
     Variable("GRADIO_SERVER_PORT", "7860", "port the server listens on"),
+    Variable(
+        "GRADIO_TEMP_DIR",
+        "a new private folder",
+        "uploads; file arguments are accepted only from inside it",
+    ),
     Variable("SPACE_ID", "unset", "set by Hugging Face Spaces; switches on Space-specific behaviour"),
 )
 
@@ -177,6 +182,27 @@ class Settings:
             port=_int(env, "GRADIO_SERVER_PORT", minimum=0) or 7860,
             space_id=space_id,
         )
+
+
+def own_upload_folder(environ: dict[str, str] | None = None) -> tuple[Path, bool]:
+    """The folder Gradio keeps uploads in, made the app's own; returns it and whether it is new.
+
+    `GRADIO_TEMP_DIR` when set; else a new private folder (mode 0700) that `GRADIO_TEMP_DIR` is then
+    set to, before any Gradio component exists (they read it when built). Gradio's default,
+    `<temp>/gradio`, is shared by every Gradio app on the machine. File arguments are accepted only
+    from inside this folder (`service.web.guard`). Read when the app is built, not in `from_env`:
+    a test session sets it once for every app it starts."""
+    import tempfile
+
+    environ = os.environ if environ is None else environ
+    configured = environ.get("GRADIO_TEMP_DIR", "").strip()
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder, False
+    folder = Path(tempfile.mkdtemp(prefix="service-uploads-"))
+    environ["GRADIO_TEMP_DIR"] = str(folder)
+    return folder, True
 
 
 def _int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:

@@ -53,11 +53,13 @@ def serve(backend, *, ui: bool = True, warm_up_timeout: float = 120) -> Iterator
     import uvicorn
 
     from service.web.app import create_app
+    from service.web.guard import SERVER_OPTIONS
 
     app = create_app(backend, ui=ui)
     sock = _free_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    # As `python app.py` runs it (uvicorn's proxy headers off: service.web.guard decides the client).
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **SERVER_OPTIONS))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
     thread.start()
     try:

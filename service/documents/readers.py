@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from service.documents.cost import check_chars, check_elements, survey_docx
 from service.errors import DocumentError, EmptyInput, ServiceError
 from service.limits import Limits
 from service.text import scripts
@@ -66,8 +67,11 @@ def read_document(
 
     `name` gives the original file name (for bytes, or for a path under a temporary name); it decides
     the expected format and appears in every error message. The size limit is enforced before the
-    whole file is read, so a huge upload cannot exhaust memory. `max_chars` is deliberately not
-    applied here: the pipeline owns that limit because it applies to pasted text as well.
+    whole file is read, so a huge upload cannot exhaust memory. Reading also stops as soon as the
+    text passes `max_chars` or the markup passes `max_document_elements` (`InputTooLarge`): within
+    the size limit a DOCX of tiny paragraphs once took 94 s and 1.4 GB before failing the pipeline's
+    own `max_chars` check, so the readers must not finish what the pipeline would refuse anyway
+    (figures for the worst file per format: docs/security.md).
     """
     limits = limits or Limits()
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -85,6 +89,7 @@ def read_document(
     fmt = _sniff_format(data, _extension(name), label)
     text, encoding = _READERS[fmt](data, label, limits)
     text = _clean(text)
+    check_chars(len(text), label, limits)
     if not any(ch.isalnum() for ch in text):
         raise EmptyInput(f"Cannot read {label}: it contains no text (no letters or digits).")
     return Document(text=text, format=fmt, name=name, encoding=encoding)
@@ -480,6 +485,8 @@ def _read_markdown(data: bytes, label: str, limits: Limits) -> tuple[str, str | 
 
     source, encoding = _decode(data, label)
     source = _FRONT_MATTER.sub("", source.replace("\r\n", "\n").lstrip("\ufeff"))
+    # Blocks and inline markup are bounded by lines and markup characters: refuse before parsing.
+    check_elements(source.count("\n") + source.count("<") + source.count("["), label, limits)
     tokens = MarkdownIt("commonmark", {"html": True}).enable("table").parse(source)
     paragraphs: list[str] = []
     row: list[str] | None = None
@@ -523,12 +530,18 @@ def _markdown_inline(children: list[Token]) -> str:
 
 def _read_html(data: bytes, label: str, limits: Limits) -> tuple[str, str | None]:
     """Keep the article, not the page: menus, footers and scripts would end up in the summary."""
+    # Every element starts with '<': counting them bounds the parse before it starts.
+    check_elements(data.count(b"<"), label, limits)
     html, encoding = _decode_html(data, label)
     return _html_to_text(html), encoding
 
 
 # Browsers decode these labels with the Windows supersets, and so must we (WHATWG Encoding Standard).
 _WHATWG_SUPERSETS = {"euc_kr": "cp949", "shift_jis": "cp932", "iso8859-1": "cp1252"}
+#: Python codecs a page may name but no web page is written in: they fail or decode to nonsense.
+_NOT_PAGE_ENCODINGS = frozenset(
+    {"undefined", "punycode", "idna", "unicode_escape", "raw_unicode_escape", "utf-7", "mbcs", "oem"}
+)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.I)
 
 
@@ -540,8 +553,11 @@ def _decode_html(data: bytes, label: str) -> tuple[str, str]:
             try:
                 encoding = codecs.lookup(declared.group(1).decode("ascii")).name
                 encoding = _WHATWG_SUPERSETS.get(encoding, encoding)
-                return data.decode(encoding), encoding
-            except (LookupError, UnicodeDecodeError):
+                if encoding not in _NOT_PAGE_ENCODINGS:
+                    return data.decode(encoding), encoding
+            except (LookupError, UnicodeError, ValueError):
+                # "undefined" and "punycode" are Python codecs that raise plain UnicodeError; a
+                # declaration that cannot decode the page is ignored, as browsers do.
                 pass
     return _decode(data, label)
 
@@ -667,6 +683,8 @@ def _read_pdf(data: bytes, label: str, limits: Limits) -> tuple[str, str | None]
         except Exception as exc:  # same as above, per page.
             raise DocumentError(f"Cannot read {label}: page {number} is corrupt or not a PDF page.") from exc
         pages.append(_pdf_paragraphs(lines))
+        read = sum(len(line) for page_ in pages for para in page_ for line in para)
+        check_chars(read, label, limits)
     if not any(ch.isalnum() for page in pages for para in page for line in para for ch in line):
         raise DocumentError(
             f"Cannot read {label}: the PDF has no text layer (it looks scanned or image-only). "
@@ -855,6 +873,7 @@ def _read_docx(data: bytes, label: str, limits: Limits) -> tuple[str, str | None
         )
     total = sum(entry.file_size for entry in entries)
     limits.check("max_docx_uncompressed_bytes", total, f"The uncompressed size of {label} in bytes")
+    survey_docx(data, label, limits)
     try:
         try:
             document = docx.Document(io.BytesIO(data))

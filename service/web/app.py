@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from service.settings import Settings
+from service.settings import Settings, own_upload_folder
 from service.web.backend import Backend
 from service.web.guard import Guard
 from service.web.http_api import router
@@ -45,22 +44,6 @@ async def _sweep_uploads_forever() -> None:
             continue
         if removed:
             log.info("Removed %d empty temporary file(s) left by uploads", removed)
-
-
-def own_upload_folder() -> tuple[Path, bool]:
-    """The folder Gradio keeps uploads in, made the app's own: `GRADIO_TEMP_DIR` when set, else a
-    new private folder (mode 0700) that this process sets `GRADIO_TEMP_DIR` to, before any Gradio
-    component exists (they read it when built). Gradio's default, `<temp>/gradio`, is shared by every
-    Gradio app on the machine. File arguments are accepted only from inside this folder
-    (`service.web.guard`). Returns the folder and whether it was created here."""
-    configured = os.environ.get("GRADIO_TEMP_DIR", "").strip()
-    if configured:
-        folder = Path(configured)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder, False
-    folder = Path(tempfile.mkdtemp(prefix="service-uploads-"))
-    os.environ["GRADIO_TEMP_DIR"] = str(folder)
-    return folder, True
 
 
 def _gradio_session_check(app: FastAPI):

@@ -43,7 +43,7 @@ from service.languages import NAMES
 from service.options import LENGTHS
 from service.result import Result
 from service.web.backend import Backend
-from service.web.guard import FILES_MUST_BE_UPLOADED
+from service.web.guard import uploaded_path
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,9 @@ SOURCE_CHOICES = [
 ]
 LENGTH_CHOICES = [("Short", "short"), ("Medium", "medium"), ("Long", "long")]
 MODE_CHOICES = [("Summary", "summary"), ("Full article", "article")]
-ALIGNED_HEADERS = ["#", "English", "한국어", "日本語"]
+ALIGNED_HEADERS = ["#", "English", "한국어", "日本語", "Sources", "Glossary"]
+#: What the glossary box shows before anything is typed: the format, with the seed's names.
+GLOSSARY_PLACEHOLDER = "en,ko,ja\nLee Jae-myung,이재명,李在明\nTakaichi Sanae,다카이치 사나에,高市早苗"
 BATCH_HEADERS = ["File", "Status", "Language", "Summary / reason"]
 #: The upload widget's accepted types (the reader also sniffs content, since names can lie).
 FILE_TYPES = list(SUPPORTED_EXTENSIONS)
@@ -136,7 +138,20 @@ def warnings_text(result: Result) -> str:
 
 
 def aligned_rows(result: Result) -> list[list[str]]:
-    return [[str(i), s.en, s.ko, s.ja] for i, s in enumerate(result.segments, 1)]
+    """One row per segment; the last two columns list the summary sentence's sources (paragraph and
+    sentence counted from 1, score, the sentence in the article's language) and the glossary terms
+    put into that row."""
+    applied: dict[int, list[str]] = {}
+    for entry in result.glossary:
+        for index in entry["segments"]:
+            applied.setdefault(index, []).append(f"{entry['language']}: {entry['form']}")
+    rows = []
+    for i, s in enumerate(result.segments):
+        sources = "\n".join(
+            f"¶{x['paragraph'] + 1}.{x['sentence'] + 1} ({x['score']:.2f}) {x['text']}" for x in s.sources
+        )
+        rows.append([str(i + 1), s.en, s.ko, s.ja, sources, " · ".join(applied.get(i, []))])
+    return rows
 
 
 def article_texts(result: Result) -> tuple[str, str, str]:
@@ -223,6 +238,7 @@ class Handlers:
         request: gr.Request | None,
         progress: gr.Progress,
         url: str | None = None,
+        glossary: Any = None,
     ) -> tuple[Result, dict[str, Any]]:
         try:
             self._check_rate(request)
@@ -237,6 +253,7 @@ class Handlers:
                     length=length or "medium",
                     mode=mode or "summary",
                     progress=lambda stage, fraction: progress(fraction, desc=stage),
+                    glossary=glossary or None,
                 )
         except ServiceError as exc:
             raise user_error(exc) from None
@@ -266,11 +283,14 @@ class Handlers:
         length: str,
         mode: str,
         url: str | None = "",
+        glossary: Any = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented idiom)
     ) -> tuple:
         """Everything the page shows for one article (outputs in `build_demo`'s order)."""
-        result, details = self._run(text, file, source_language, length, mode, request, progress, url)
+        result, details = self._run(
+            text, file, source_language, length, mode, request, progress, url, glossary
+        )
         json_path, md_path = self.downloads.write(result, details)
         article_en, article_ko, article_ja = article_texts(result)
         return (
@@ -371,12 +391,16 @@ class Handlers:
         length: str = "medium",
         mode: str = "summary",
         url: str | None = "",
+        glossary: Any = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple[str, str, str, dict]:
         """Summary, Korean, Japanese, and every detail of the result as a JSON object. `url` (last, so
-        older clients keep working) is the article's link, used instead of the text."""
-        result, details = self._run(text, file, source_language, length, mode, request, progress, url)
+        older clients keep working) is the article's link, used instead of the text; `glossary` (after it,
+        for the same reason) is CSV/TSV/TOML text with a header such as en,ko,ja."""
+        result, details = self._run(
+            text, file, source_language, length, mode, request, progress, url, glossary
+        )
         return result.summary, result.translations.get("ko", ""), result.translations.get("ja", ""), details
 
     def summarise(self, text: str, length: str = "medium", request: gr.Request | None = None) -> str:
@@ -491,36 +515,6 @@ def _require_text(text: Any) -> None:
         raise EmptyInput("The text is empty: send the text to work on.")
 
 
-def _file_path(file: Any) -> str | None:
-    """Gradio passes a path (type="filepath"); be lenient with a FileData-like dict or object."""
-    if not file:
-        return None
-    if isinstance(file, str | Path):
-        return str(file)
-    if isinstance(file, dict):
-        return file.get("path")
-    return getattr(file, "path", None)
-
-
-def uploaded_path(file: Any) -> str | None:
-    """The path of an uploaded file argument, or None when there is none.
-
-    Only a file inside Gradio's upload folder (the app's own, `service.web.app.own_upload_folder`)
-    is accepted, with every symlink resolved: a client naming any other path gets `InputError` and
-    nothing is opened. `service.web.guard` refuses such requests before Gradio copies anything; this
-    is the same rule where the file is used."""
-    from gradio.utils import get_upload_folder
-
-    path = _file_path(file)
-    if not path:
-        return None
-    folder = Path(os.path.realpath(get_upload_folder()))
-    real = Path(os.path.realpath(path))
-    if real == folder or not real.is_relative_to(folder):
-        raise InputError(FILES_MUST_BE_UPLOADED)
-    return path
-
-
 def load_examples(folder: Path = EXAMPLES_DIR) -> list[tuple[str, str]]:
     """(label, text) for each example article shipped in `examples/*.txt`."""
     examples = []
@@ -602,6 +596,15 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
             )
             length_in = gr.Radio(LENGTH_CHOICES, value="medium", label="Summary length", elem_id="length")
             mode_in = gr.Radio(MODE_CHOICES, value="summary", label="Mode", elem_id="mode")
+            with gr.Accordion("Glossary (names as you want them)", open=False, elem_id="glossary-box"):
+                glossary_in = gr.Textbox(
+                    label="One name per line, CSV with a header (en,ko,ja) or TOML",
+                    placeholder=GLOSSARY_PLACEHOLDER,
+                    value="",  # a default, so /process clients that do not send it keep working
+                    lines=4,
+                    max_lines=12,
+                    elem_id="glossary",
+                )
             run_btn = gr.Button("Summarise and translate", variant="primary", elem_id="run")
             clear_btn = gr.ClearButton(value="Clear", elem_id="clear")
     examples = load_examples()
@@ -624,7 +627,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         interactive=False,
         wrap=True,
         label="Sentence by sentence",
-        column_widths=["4%", "32%", "32%", "32%"],
+        column_widths=["4%", "22%", "22%", "22%", "20%", "10%"],
         elem_id="aligned",
     )
     with gr.Column(visible=False, elem_id="article") as article_box:
@@ -643,7 +646,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         json_btn = gr.DownloadButton("Download JSON", interactive=False, elem_id="download-json")
         md_btn = gr.DownloadButton("Download Markdown", interactive=False, elem_id="download-md")
 
-    inputs = [text_in, file_in, source_in, length_in, mode_in, url_in]
+    inputs = [text_in, file_in, source_in, length_in, mode_in, url_in, glossary_in]
     page_outputs = [
         out_en,
         out_ko,

@@ -330,9 +330,12 @@ def test_digits_are_text_for_the_reader_but_emoji_are_not():
         read_document("😀🎉 👍".encode(), "e.txt")
 
 
-def test_max_chars_is_not_applied_by_the_reader():
+def test_reading_stops_past_max_chars():
+    """The reader refuses what the pipeline would refuse, before the costly part (issue 9)."""
     text = "word " * 200
-    assert len(read_document(text.encode(), "long.txt", Limits(max_chars=10)).text) > 10
+    with pytest.raises(errors.InputTooLarge, match=r"'long\.txt'.*max_chars=10\b"):
+        read_document(text.encode(), "long.txt", Limits(max_chars=10))
+    assert read_document(text.encode(), "long.txt", Limits(max_chars=len(text))).text == text.strip()
 
 
 # -- limits and error messages --------------------------------------------------------------------------

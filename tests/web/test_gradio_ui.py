@@ -14,12 +14,25 @@ from service.web.backend import Backend
 from service.web.gradio_ui import ALIGNED_HEADERS, Downloads, Handlers, build_demo, load_examples
 
 pytest.register_assert_rewrite("tests.server_fixtures")
-from tests.server_fixtures import FORMATS, example_text, make_document  # noqa: E402
+from tests.server_fixtures import FORMATS, example_text, make_document, set_gradio_temp_dir  # noqa: E402
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 GERMAN = "Die Stadt hat beschlossen, eine neue Straßenbahnlinie durch die östlichen Bezirke zu bauen."
 XSS = '<script>window.__xss=1</script> <img src=x onerror="window.__xss=2">'
+
+
+@pytest.fixture
+def tmp_path(tmp_path_factory) -> Path:
+    """A folder inside Gradio's upload folder: the handlers read only uploaded files (a path from
+    anywhere else is refused, `service.web.guard.uploaded_path`), and these tests stand in for uploads."""
+    import tempfile
+
+    from gradio.utils import get_upload_folder
+
+    set_gradio_temp_dir(tmp_path_factory)
+    Path(get_upload_folder()).mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="upload-", dir=get_upload_folder()))
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +322,8 @@ def test_batch_endpoint_returns_one_record_per_file(handlers, tmp_path):
         (["a.txt"], ("auto", "huge", "summary"), "Unknown length"),
     ],
 )
-def test_batch_refusals_are_gradio_errors(handlers, files, options, match):
+def test_batch_refusals_are_gradio_errors(handlers, tmp_path, files, options, match):
+    files = [str(tmp_path / name) for name in files] if files else files  # as uploads would be
     with pytest.raises(gr.Error, match=match):
         handlers.batch_page(files, *options)
 
