@@ -20,10 +20,10 @@ cd "$(dirname "$0")/.."
 # engine instead of the tiny models, so one mutant costs seconds, not minutes)
 declare -A MODULES=(
   [pipeline]="service/pipeline.py|tests/test_wiring.py tests/test_schema.py tests/test_boundaries.py"
-  [clean]="service/text/clean.py|tests/text/test_text.py"
-  [segment]="service/text/segment.py|tests/text/test_text.py tests/test_wiring.py"
+  [clean]="service/text/clean.py|tests/text/test_text.py tests/text/test_text_stage.py"
+  [segment]="service/text/segment.py|tests/text/test_text.py tests/text/test_text_stage.py tests/text/test_furniture.py tests/test_wiring.py"
   [chunking]="service/text/chunking.py|tests/text/test_text.py tests/test_wiring.py"
-  [detect]="service/text/detect.py|tests/text/test_text.py"
+  [detect]="service/text/detect.py|tests/text/test_text.py tests/text/test_text_stage.py"
   [access]="service/web/access.py|tests/web/test_access.py tests/web/test_adversaries.py"
   [limits]="service/limits.py|tests/test_boundaries.py"
   [result]="service/result.py|tests/test_result.py tests/test_schema.py tests/test_wiring.py"

@@ -20,8 +20,9 @@ from service.text.segment import join_sentences
 from tests.conftest import ARTICLE_EN, ARTICLE_JA, ARTICLE_KO
 from tests.recording import recording
 
-pytest.register_assert_rewrite("tests.fakes")
+pytest.register_assert_rewrite("tests.fakes", "tests.shapes")
 from tests.fakes import SMALL_WINDOW, assert_slots, labelled  # noqa: E402
+from tests.shapes import assert_result_shape  # noqa: E402
 
 pytest_plugins = ["tests.fakes"]
 
@@ -224,6 +225,7 @@ def test_cli_json_puts_every_output_in_its_slot(fake_models, tmp_path, language,
     proc = cli("run", path, "--json", "--length", "short", "--mode", mode, "--models", fake_models)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
+    assert_result_shape(data)
     assert data["source_language"] == language
     assert_slots(data, mode)
 
