@@ -126,6 +126,8 @@ class Pipeline:
                 status[role] = None
             except ServiceError as exc:
                 status[role] = str(exc)
+        if "ko-en" in roles:  # the Korean splitter's analyser loads in about 1 s: now, not mid-request
+            split_sentences("준비.", "ko")
         return status
 
     # -- building blocks (also used by the evaluation harness and the endpoints) -----------------------
