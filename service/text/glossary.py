@@ -371,3 +371,13 @@ def as_glossary(value: Any) -> Glossary | None:
     raise GlossaryError(
         f"A glossary must be CSV/TOML text, a list of {{en, ko, ja}} objects or a file, not {type(value).__name__}."
     )
+
+
+def request_glossary(value: Any) -> Glossary | None:
+    """A glossary from a client (JSON API, page, Gradio client): text or a list of objects only, so
+    a client can never make the server read a file. None or empty: no glossary."""
+    if value is None or isinstance(value, (str, list)):
+        return as_glossary(value)
+    raise GlossaryError(
+        f"The glossary must be CSV/TSV/TOML text or a list of {{en, ko, ja}} objects, not {type(value).__name__}."
+    )

@@ -39,6 +39,7 @@ from service.options import PipelineOptions
 from service.pipeline import Pipeline
 from service.result import Result
 from service.settings import Settings
+from service.text.glossary import Glossary, request_glossary
 from service.web.access import Access
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,10 @@ class Backend:
         length: str = "medium",
         mode: str = "summary",
         progress: Callable[[str, float], None] | None = None,
+        glossary: Glossary | str | list | None = None,
     ) -> Result:
-        """One article through the pipeline; at most `concurrency` run at once, the rest wait."""
+        """One article through the pipeline; at most `concurrency` run at once, the rest wait.
+        `glossary`: a parsed `Glossary`, or a client's text or list (`request_glossary`), never a path."""
         if not isinstance(text, str) or not text.strip():
             raise EmptyInput(
                 "The article is empty: paste its text, or upload a file (.txt, .md, .html, .pdf, .docx)."
@@ -192,10 +195,11 @@ class Backend:
         for name, value in options.items():
             if not isinstance(value, str):
                 raise InputError(f"{name} must be a string, got {type(value).__name__}")
+        terms = glossary if isinstance(glossary, Glossary) else request_glossary(glossary)
         with self.slot(), self._busy():
             if progress is not None and len(self._loaded) < len(ROLES):
                 progress("Loading models", 0.0)
-            result = self.loaded_pipeline().run(text, progress=progress, **options)
+            result = self.loaded_pipeline().run(text, progress=progress, glossary=terms, **options)
         self._mark_loaded(result.models)
         return result
 

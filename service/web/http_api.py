@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -24,13 +25,14 @@ from service.errors import (
     Unauthorized,
 )
 from service.options import PipelineOptions
+from service.text.glossary import request_glossary
 from service.web.backend import Backend
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 #: Fields a JSON request may set. Anything else (a model id, say) is refused, not ignored.
-REQUEST_FIELDS = ("text", "url", "source_language", "length", "mode")
+REQUEST_FIELDS = ("text", "url", "source_language", "length", "mode", "glossary")
 
 
 # -- JSON HTTP API ----------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return None if too_large else b"".join(chunks)
 
 
-def parse_request(body: bytes) -> dict[str, str]:
+def parse_request(body: bytes) -> dict[str, Any]:
     """Validate a /process body: a JSON object with `text` or `url` (the article's link, fetched by the
     server: `service.fetching`) and optional options, nothing else."""
     try:
@@ -121,6 +123,10 @@ def parse_request(body: bytes) -> dict[str, str]:
     for name, value in fields.items():
         if not isinstance(value, str):
             raise InputError(f'"{name}" must be a string, got {type(value).__name__}.')
+    if data.get("glossary") is not None:
+        # A list of {"en", "ko", "ja"} objects or CSV/TSV/TOML text, checked and size-limited here
+        # (service.text.glossary) so a bad glossary is a 400 naming the line or item.
+        fields["glossary"] = request_glossary(data["glossary"])
     return fields
 
 
