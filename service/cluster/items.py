@@ -86,19 +86,22 @@ def _manifest_item(line: str, where: str, base: Path) -> WorkItem:
         return failed(f"not valid JSON ({exc.msg})")
     if not isinstance(entry, dict):
         return failed("each line must be a JSON object")
-    kinds = [k for k in CONTENT_KINDS if k in entry]
-    if len(kinds) != 1:
-        return failed(f'needs exactly one of "path", "text", "url" (found {len(kinds)})')
-    kind = kinds[0]
-    value = entry[kind]
-    if not isinstance(value, str) or not value.strip():
-        return failed(f'"{kind}" must be a non-empty string')
     item_id = entry.get("id")
     if item_id is not None and (not isinstance(item_id, str | int) or isinstance(item_id, bool)):
         return failed('"id" must be a string or a number')
+    named = where if item_id is None else str(item_id)  # a bad line with an id fails under its id
+    kinds = [k for k in CONTENT_KINDS if k in entry]
+    if len(kinds) != 1:
+        return failed(f'needs exactly one of "path", "text", "url" (found {len(kinds)})', named)
+    kind = kinds[0]
+    value = entry[kind]
+    if not isinstance(value, str) or not value.strip():
+        return failed(f'"{kind}" must be a non-empty string', named)
     unknown = sorted(set(entry) - OPTION_NAMES - {"id", kind})
     if unknown:
-        return failed(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(OPTION_NAMES))}")
+        return failed(
+            f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(OPTION_NAMES))}", named
+        )
     options = {k: entry[k] for k in sorted(OPTION_NAMES & set(entry))}
     if kind == "path":
         value = str(base / value) if not os.path.isabs(value) else value

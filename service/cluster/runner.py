@@ -33,6 +33,7 @@ from service.documents import read_document
 from service.errors import ModelSetError, ModelUnavailable, ServiceError
 from service.limits import Limits
 from service.models.sets import load_model_set
+from service.options import PipelineOptions
 
 if TYPE_CHECKING:
     from service.settings import EngineSettings
@@ -231,7 +232,7 @@ def run_on_ray(
     each shard (progress). Returns the summary also written to `out_dir/summary.json`.
     """
     ray = import_ray()
-    options = dict(options or {})
+    options = {**asdict(PipelineOptions()), **(options or {})}  # explicit defaults: one settings record
     limits = limits or Limits()
     model_set = load_model_set(models)  # a broken model set fails here, before any cluster starts
     settings = {"models": model_set.describe(), "options": options}
