@@ -38,9 +38,10 @@ _DATE_TOKENS = re.compile(
     + _MONTH
     + r"""\s*\d{1,2}\s*,?\s*\d{0,4}                            # Jan. 13, 2026
     | \b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b\.?
+    | \b(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::\d{2})?                # GMT+9, before the bare zone names
     | \b[ap]\.?m\.?(?=\W|$) | \b(?:AM|PM|KST|JST|ET|EST|EDT|GMT|UTC)\b
     | \b(?:published|updated|posted|modified|last\s+updated|at|on|date)\b
-    | (?:기사)?(?:입력|수정|등록|승인|송고|업데이트|최종\s*수정|발행)(?:시간|일시|일)?
+    | (?:기사\s*)?(?:입력|수정|등록|승인|송고|업데이트|최종\s*수정|발행)(?:시간|일시|일)?
     | 最終更新|更新|配信|公開|掲載|投稿|日時
     | \d+
     """,
@@ -94,7 +95,8 @@ COMMON: tuple[Rule, ...] = (
         r"^[<(\[]?\s*(저작권자\s*)?(copyright\s*)?(\d{4}\s*)?[ⓒ©Ⓒ]",
         r"^[<(\[]?\s*copyright\s*([ⓒ©Ⓒ]|\(c\)|\d{4}\b)",
         r"^.{0,100}all rights reserved\.?\s*[>)\]]?$",
-        r"^(?!.*(다|요)\.$).{0,60}(무단\s*전재|재배포\s*금지|무단전재|無断転載|無断複製|転載禁止).{0,40}$",
+        r"^(?!.*(다|요)\.$).{0,60}(무단\s*전재|재배포\s*금지|무단전재|재판매|DB\s*금지|無断転載|無断複製|転載禁止)"
+        r".{0,40}$",
         flags=_I,
     ),
     *_rules(
@@ -107,9 +109,11 @@ COMMON: tuple[Rule, ...] = (
     *_rules(
         "caption",
         # credits that close a caption: "… /News1", "… 2026.1.21/뉴스1", "… /Courtesy of X", "(Yonhap)"
-        r"(^|\s|\d)/\s*(News1|뉴스1|뉴시스|Newsis|연합뉴스|Yonhap|AFP|AP|Reuters|EPA)$",
+        r"(^|\s|\d)/\s*(News1|뉴스1|뉴시스|Newsis|연합뉴스|Yonhap|AFP|AP|Reuters|EPA)(\s*[©ⓒ].{1,30})?$",
         r"/\s*Courtesy of\b.{1,60}$",
         r"\s\((Yonhap|AP|AFP|Reuters|EPA|Xinhua|Kyodo|Jiji|Bloomberg)( Photo| News)?\)$",
+        r"\s\((Photo|Photograph|Image|Pictured)\s*(:|by)\s*[^()]{1,40}\)$",
+        r"\s\((Getty Images|AFP via Getty Images|Shutterstock|EPA-EFE)\)$",
         r"\s\|\s*(KYODO|JIJI|REUTERS|AFP|AP|BLOOMBERG|GETTY IMAGES)$",
         r"^(사진|写真|Photo)\s*[:=＝]",
         flags=_I,
@@ -157,12 +161,14 @@ KOREAN: tuple[Rule, ...] = (
         r"기사\s*저장|가|가가)$",
     ),
     *_rules("link", r"^[▶►☞▷]\s*.{1,80}$"),
+    *_rules("notice", r"^.{0,40}(제보를?\s*기다립니다|제보\s*(하기|전화|메일|창구))"),
 )
 
 JAPANESE: tuple[Rule, ...] = (
     *_rules(
         "byline",
         r"^(聞き手|文|写真|取材|構成|撮影|執筆)\s*[・=＝:：]\s*\S{2,12}$",
+        r"^\S{0,10}(士|記者|委員|特派員|ライター|アナリスト|研究員)\s*[・=＝:：]\s*\S{2,10}$",
         r"^[（(][^（）()]{1,15}(取材班|記者|特派員|支局|総局)[）)]$",
         r"^(経済|政治|社会|国際|外信|文化|運動|スポーツ|科学)部[\s　]+\S{2,8}$",
         r"^\S{1,20}編集部$",
@@ -170,7 +176,7 @@ JAPANESE: tuple[Rule, ...] = (
     ),
     *_rules(
         "caption",
-        r"^【写真】",
+        r"^[【〔\[]写真(特集|ギャラリー)?[】〕\]]",
         r"[（(]写真\s*[=＝:：]\s*[^（）()]{1,20}[）)]$",
         r"[（(][^（）()]{1,20}提供[）)]$",
         r"^[^。！？]{2,60}[（(]\d{1,2}日[^（）()。]{0,30}[）)]$",
@@ -178,7 +184,7 @@ JAPANESE: tuple[Rule, ...] = (
     *_rules(
         "notice",
         r"^※.{0,80}(翻訳|転載|記事|写真|配信|掲載|訂正|修正)",
-        r"^この記事は有料(記事|会員限定)",
+        r"^この記事は(有料(記事|会員限定)?|会員限定)",
         r"残り[\d,，]+文字",
         r"^記事に関する報告$",
     ),
@@ -187,7 +193,10 @@ JAPANESE: tuple[Rule, ...] = (
         r"^(この記事をシェアする|この記事をシェア|記事を共有|シェア|ツイート|ブックマーク|Xでポスト|LINEで送る|はてなブックマーク|"
         r"印刷|保存|コメント|いいね)$",
     ),
-    *_rules("navigation", r"^(前の記事|次の記事|ログインする|ログイン|会員登録|トップへ戻る|一覧へ)$"),
+    *_rules(
+        "navigation",
+        r"^(前の記事|次の記事|ログインする|ログイン|会員登録|トップへ戻る|一覧へ|続きを読む|全文を読む|もっと見る)$",
+    ),
     *_rules("link", r"^[▶►▷☞]\ufe0f?\s*.{1,80}$"),
 )
 
@@ -198,6 +207,7 @@ ENGLISH: tuple[Rule, ...] = (
         r"(\s*[,|]\s*[^.!?]{1,40})?$",
         r"^(Reporting|Writing|Editing|Additional reporting|Compiled|Edited) by\b.{1,200}$",
         r"^(KYODO|JIJI|Kyodo News|Jiji Press|Yonhap|Reuters|AP|AFP|Bloomberg)$",
+        r"^.{0,80}\bcontributed( reporting)? to this (report|story|article)\.?$",
     ),
     *_rules(
         "notice",
@@ -223,9 +233,15 @@ ENGLISH: tuple[Rule, ...] = (
         "subscribe",
         r"^(sign up|subscribe|get our|join our|download our)\b.{0,60}(newsletters?|app|alerts?|updates?|"
         r"channel|briefing|digest|emails?|podcast)\.?$",
+        r"^.{0,60}\b(to|in) your inbox\.?$",
         flags=_I,
     ),
-    *_rules("related", r"^(read more|see also|related|more from [\w ]+)\s*:\s*.{1,120}$", flags=_I),
+    *_rules(
+        "related",
+        r"^(read more|see also|related|more from [\w ]+)\s*:\s*.{1,120}$",
+        r"^(follow|read|see|watch|listen to|more)\b.{0,100}https?://\S+$",
+        flags=_I,
+    ),
     *_rules(
         "section",
         r"^(Market News|World News|Business News|Top News|Breaking News|Asia Pacific|Technology News|"
@@ -241,7 +257,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
 
 #: Headings that open a list of links to other articles, in any of the three languages.
 RELATED_HEADING = re.compile(
-    r"^[【\[]?(관련\s*(기사|뉴스)|함께\s*보면\s*좋은\s*기사|많이\s*본\s*뉴스|주요\s*뉴스|関連記事|関連ニュース|"
+    r"^[【\[]?(관련\s*(기사|뉴스)|함께\s*보면\s*좋은\s*기사|(이\s*시각\s*)?(많이\s*본\s*뉴스|핫\s*뉴스)|주요\s*뉴스|"
+    r"関連記事|関連ニュース|"
     r"related( articles| stories| news| content)?|more (stories|news)|you may also like|recommended)[】\]]?$",
     re.IGNORECASE,
 )

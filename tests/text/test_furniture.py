@@ -57,6 +57,14 @@ FURNITURE = [
     ("en", "A worker inspects a truck at the plant in Ulsan. /Courtesy of Hyundai Motor", "caption"),
     ("en", "This photo shows a missile launch at an undisclosed location. (Yonhap)", "caption"),
     ("en", "© The Seoul Ledger. All rights reserved.", "copyright"),
+    ("en", "Updated 3:45 PM GMT+9, February 6, 2026", "date"),
+    ("en", "Associated Press writer Mari Yamaguchi in Tokyo contributed to this report.", "byline"),
+    ("en", "Samsung's chip plant in Taylor, Texas. (Photo: Getty Images)", "caption"),
+    ("en", "Get the latest tech news delivered to your inbox.", "subscribe"),
+    ("ko", "*재판매 및 DB 금지", "copyright"),
+    ("ko", "기사 입력 2026-02-07 08:30", "date"),
+    ("ja", "気象予報士・田中ゆかり", "byline"),
+    ("ja", "続きを読む", "navigation"),
 ]
 
 
@@ -89,6 +97,9 @@ STORY = [
     ("en", "Editing genes is now cheaper, researchers said."),
     ("en", "Copyright law changes were approved by parliament on Tuesday."),
     ("ko", "국회는 기사 무단 전재를 막는 법안을 통과시켰다."),
+    ("ko", "경찰은 시민들의 제보를 받아 용의자를 검거했다."),
+    ("en", "Readers can follow the results at the commission's website."),
+    ("en", "He contributed to the report's first draft in 2019, officials said."),
 ]
 
 
