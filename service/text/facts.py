@@ -17,6 +17,13 @@ name that the source lacks. It is exact string work after normalisation, no mode
   is this check's known blind spot; the same word later in a sentence is judged.
 - Glossary terms: a term's form in the output needs the term (in the source's language) in the source.
 
+Measured on the 137 shipped evaluation references, which are faithful by construction
+(evaluation/data: summarise-en 12, en-ko 32, en-ja 31, ko-en 31, ja-en 31): the first version flagged
+24 of them falsely (digits glued to CJK text such as 4万円, number words and months in the source
+such as "three months" for 3개월, `Castellan's Royal Opera House`, a sentence opening with a common
+noun such as "Substitute Jamal Hughes"); now 1 (`1년 전` for "a year ago"). Number words count only as
+support from a source, never as claims of an output, where "one" is too often a pronoun.
+
 Nothing here raises on odd input; an output with no figures or names gives no flags.
 """
 
@@ -46,9 +53,9 @@ _SCALES = {
     "兆": 10**12,
 }
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
+    r"(?<![A-Za-z\d.,])(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn\b|천|千|만|万|억|億|조|兆))?"
-    r"(?:\s?(?P<pct>%|percent(?:age points?)?|per cent|퍼센트|パーセント))?",
+    r"(?:\s?(?P<pct>%|percent(?:age points?)?|per cent|퍼센트|パーセント|(?P<wari>割)))?",
     re.IGNORECASE,
 )
 TITLES = frozenset(
@@ -86,6 +93,8 @@ def numbers(text: str) -> list[tuple[str, tuple[str, bool], tuple[str, bool] | N
         except InvalidOperation:  # pragma: no cover - the pattern only admits digits
             continue
         percent = bool(match.group("pct"))
+        if match.group("wari"):  # Japanese 割 is tenths: 2割 = 20%
+            value *= 10
         scale = match.group("scale")
         scaled = value * _SCALES[scale.lower()] if scale else value
         bare = (_canonical(value), percent) if scale else None
@@ -98,8 +107,84 @@ def _canonical(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+#: Numbers a source may spell out (support only: an output's "one" is too often a pronoun to be a claim).
+_NUMBER_WORDS = {
+    word: value
+    for value, words in enumerate(
+        [
+            "zero",
+            "one a single",
+            "two both a couple",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve dozen",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+    for word in words.split()
+    if word not in ("a", "couple")
+} | {
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+}
+_NUMBER_WORDS |= {
+    word: value
+    for value, words in enumerate(
+        [
+            "",
+            "first once",
+            "second twice double doubled",
+            "third triple tripled",
+            "fourth quadrupled",
+            "fifth",
+        ]
+    )
+    for word in words.split()
+} | {word: value for value, word in enumerate("sixth seventh eighth ninth tenth".split(), 6)}
+_MONTHS = "january february march april may june july august september october november december".split()
+_SPELLED = re.compile(r"[A-Za-z]+")
+
+
+def spelled_numbers(text: str) -> set[str]:
+    """Values an English source writes in words: number words, ordinals and multiples (`third`,
+    `tripled`), with a scale word (`three million`), and month names (so 10월, 3개월 and 300万 are
+    supported by "October", "three months" and "three million")."""
+    values = set()
+    words = _SPELLED.findall(text)
+    for word, after in zip(words, [*words[1:], ""], strict=False):
+        lower = word.lower()
+        if lower in _NUMBER_WORDS:
+            value = _NUMBER_WORDS[lower]
+            values.add(str(value))
+            if after.lower() in _SCALES:
+                values.add(str(value * _SCALES[after.lower()]))
+        elif lower in _MONTHS and (lower != "may" or word[0].isupper()):
+            values.add(str(_MONTHS.index(lower) + 1))
+    return values
+
+
 def unsupported_numbers(output: str, source: str) -> list[str]:
-    known: set[tuple[str, bool]] = set()
+    known: set[tuple[str, bool]] = {(value, False) for value in spelled_numbers(source)}
     for _, value, bare in numbers(source):
         known.add(value)
         if bare:
@@ -133,32 +218,51 @@ def _capitalised(word: str) -> bool:
 def names(text: str) -> list[str]:
     """Runs of capitalised words in English text, without titles or possessives (a sentence's
     single opening word excepted, see the module doc)."""
-    runs: list[str] = []
+    return [name for name, _ in name_runs(text)]
+
+
+def name_runs(text: str) -> list[tuple[str, bool]]:
+    """`names`, each with whether its first word opens a sentence (and so may be an ordinary word:
+    "Substitute Jamal Hughes")."""
+    runs: list[tuple[str, bool]] = []
     for paragraph in split_paragraphs(_nfkc(text)) or [_nfkc(text)]:
         for sentence in split_sentences(paragraph, "en"):
-            words = _words(_TAG.sub("", sentence))
+            raw = _WORD.findall(_TAG.sub("", sentence))
             current: list[tuple[int, str]] = []
-            for index, word in enumerate([*words, ""]):
+            for index, token in enumerate([*raw, ""]):
+                word = _plain(token)
                 if _capitalised(word) and word.casefold() not in NOT_NAMES:
                     current.append((index, word))
+                    if word != token.rstrip("."):  # a possessive ends the name: Castellan's Opera House
+                        _close(current, runs)
+                        current = []
                     continue
-                kept = [w for _, w in current if w.casefold().rstrip(".") not in TITLES]
-                opening = current and current[0][0] == 0 and len(current) == 1
-                if kept and not opening:
-                    name = " ".join(kept)
-                    if name not in runs:
-                        runs.append(name)
+                _close(current, runs)
                 current = []
     return runs
+
+
+def _close(current: list[tuple[int, str]], runs: list[tuple[str, bool]]) -> None:
+    """Add a finished run of capitalised words (titles dropped) to `runs` as (name, opens a sentence)."""
+    kept = [w for _, w in current if w.casefold().rstrip(".") not in TITLES]
+    opening = bool(current) and current[0][0] == 0
+    if kept and not (opening and len(current) == 1):
+        name = " ".join(kept)
+        if name not in [n for n, _ in runs]:
+            runs.append((name, opening and kept[0] == current[0][1]))
 
 
 def unsupported_names(output: str, source: str) -> list[str]:
     source_words = [w.casefold() for w in _words(source)]
     missing = []
-    for name in names(output):
+
+    def found(words: list[str]) -> bool:
+        size = len(words)
+        return any(source_words[i : i + size] == words for i in range(len(source_words) - size + 1))
+
+    for name, opening in name_runs(output):
         wanted = [w.casefold() for w in name.split()]
-        size = len(wanted)
-        if not any(source_words[i : i + size] == wanted for i in range(len(source_words) - size + 1)):
+        if not found(wanted) and not (opening and len(wanted) > 1 and found(wanted[1:])):
             missing.append(name)
     return missing
 
