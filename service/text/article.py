@@ -41,14 +41,19 @@ def find_title(lines: list[str]) -> int | None:
 
     The headline is the first line when it is short, does not end like a sentence (`…했다.`, `。`,
     `?`) and more text follows. Wire copy and pasted bodies without a headline start with a
-    sentence, so they keep every line.
+    sentence, so they keep every line. In text with blank lines between paragraphs (files, PDFs) the
+    headline is a block of its own: a first line that continues in the next one is a wrapped
+    sentence, not a headline.
     """
     texts = [(i, line) for i, line in enumerate(lines) if line.strip()]
     if len(texts) < 2:
         return None
-    index, first = texts[0]
+    (index, first), (next_index, following) = texts[0], texts[1]
     first = first.strip()
     if len(first) > MAX_TITLE_CHARS or _SENTENCE_LIKE.search(first.rstrip(_CLOSERS)):
+        return None
+    blocks = any(not line.strip() for line in lines[index:])
+    if (blocks and next_index == index + 1) or following.strip()[:1].islower():
         return None
     return index
 

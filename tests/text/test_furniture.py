@@ -165,6 +165,9 @@ def test_keep_all_removes_nothing_and_takes_no_headline():
         (["코스피가 내렸다.", "외국인이 팔았다."], None),  # wire copy: no headline
         (["Is this the end?", "Body."], None),
         (["Only one line"], None),
+        (["The ministry said on Tuesday that it", "would raise taxes."], None),  # wrapped, not a headline
+        (["Seoul raises taxes", "", "The ministry said on Tuesday that it", "would raise taxes."], 0),
+        (["The ministry said on Tuesday that it", "would raise taxes.", "", "Second paragraph."], None),
     ],
 )
 def test_headline_detection(lines, index):
