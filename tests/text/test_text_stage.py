@@ -254,3 +254,18 @@ def test_splitting_never_loses_or_rewrites_a_character(language):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60)))
         joined = "".join(split_sentences(text, language))
         assert joined.replace(" ", "") == text.replace(" ", ""), text
+
+
+def test_extractive_prefers_sentences_with_a_predicate_and_fills_up_with_fragments():
+    text = (
+        "- budget spending budget welfare\n\n"
+        "- budget budget spending\n\n"
+        "The parliament approved the budget on Friday. Welfare spending will rise 8% next year. "
+        "Opposition lawmakers walked out of the budget vote."
+    )
+    engine = ExtractiveEngine()
+    two = engine.generate([text], Job("summarise", sentences=2))[0]
+    assert not two.startswith("-") and two.count(".") == 2
+    five = engine.generate([text], Job("summarise", sentences=5))[0]
+    assert five.startswith("- budget spending budget welfare")  # fragments only fill up, in article order
+    assert five.endswith("Opposition lawmakers walked out of the budget vote.")
