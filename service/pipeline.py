@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import fields, replace
+from functools import partial
 from typing import Any
 
 from cachetools import LRUCache
@@ -375,22 +376,11 @@ class Pipeline:
         glossary: Glossary | None,
         log: GlossaryLog | None,
     ) -> list[str]:
-        """`_translate_sentences` with the glossary enforced (`service.text.placeholders`); what it
-        did to each sentence goes into `log` (dict writes from the two target threads never share
-        a key: the key holds the target)."""
+        """`_translate_sentences` with the glossary enforced and logged (`translate_with_glossary`)."""
         if not glossary:
             return self._translate_sentences(sentences, source, target)
-        outcomes = translate_with_glossary(
-            sentences,
-            glossary,
-            source,
-            target,
-            lambda texts: self._translate_sentences(texts, source, target),
-        )
-        if log is not None:
-            for sentence, outcome in zip(sentences, outcomes, strict=True):
-                log[(source, target, sentence)] = outcome
-        return [outcome.text for outcome in outcomes]
+        model = partial(self._translate_sentences, source=source, target=target)
+        return [o.text for o in translate_with_glossary(sentences, glossary, source, target, model, log)]
 
     def _translate_sentences(self, sentences: Sequence[str], source: str, target: str) -> list[str]:
         """Sentence-aligned translation: one output per input sentence, cached, batched.

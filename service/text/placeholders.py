@@ -111,11 +111,14 @@ def translate_with_glossary(
     source: str,
     target: str,
     translate: Callable[[list[str]], list[str]],
+    log: dict[tuple[str, str, str], Outcome] | None = None,
 ) -> list[Outcome]:
     """Translate `sentences` (one output each) with `translate`, enforcing `glossary`.
 
     Protected sentences go to the model in one call; any whose placeholders did not survive go again,
-    unprotected, in a second call, and their outcome lists the terms as `dropped`."""
+    unprotected, in a second call, and their outcome lists the terms as `dropped`. Each outcome is
+    also written to `log` under (source, target, sentence) (threads translating into different
+    targets never share a key)."""
     protected = [protect(s, glossary, source, target) for s in sentences]
     outputs = translate([p.text for p in protected])
     restored = [
@@ -129,4 +132,6 @@ def translate_with_glossary(
             outcomes.append(Outcome(next(again), dropped=p.terms))
         else:
             outcomes.append(Outcome(text, applied=p.terms))
+    if log is not None:
+        log.update({(source, target, s): o for s, o in zip(sentences, outcomes, strict=True)})
     return outcomes
