@@ -1,0 +1,52 @@
+"""The page in a real Chromium on the fake engine: a glossary typed into the page is applied, and the
+sentence table lists each summary sentence's sources and the terms put into each row.
+Chromium and its flags as in tests/web/test_browser.py."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.web.test_browser import CHROMIUM, TIMEOUT_MS, output, run_and_wait
+from tests.web.test_browser_wiring import browser, column, table  # noqa: F401 (fixture)
+
+pytest_plugins = ["tests.fakes"]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
+]
+
+ARTICLE_KO = (
+    "이재명 대통령은 화요일 서울에서 다카이치 사나에 총리와 정상회담을 했다. "
+    "두 정상은 12억 달러 규모의 반도체 협력에 합의했다.\n"
+    "이재명 대통령은 회담 뒤 기자들에게 “매우 생산적이었다”고 말했다."
+)
+GLOSSARY = "en,ko,ja\nLee Jae-myung,이재명,李在明\nTakaichi Sanae,다카이치 사나에,高市早苗"
+
+
+@pytest.fixture
+def page(browser, live_server_fake):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.goto(live_server_fake.url, wait_until="domcontentloaded")
+    page.wait_for_selector("#run", timeout=TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def test_the_page_applies_a_glossary_and_shows_sources(page):
+    page.locator("#input-text textarea").fill(ARTICLE_KO)
+    page.locator("#length").get_by_text("Short").click()
+    page.locator("#glossary-box").get_by_text("Glossary").first.click()  # open the accordion
+    page.locator("#glossary textarea").fill(GLOSSARY)
+    run_and_wait(page)
+    assert "Lee Jae-myung" in output(page, "out-en")
+    assert "李在明" in output(page, "out-ja") and "이재명" in output(page, "out-ko")
+    header, rows = table(page)
+    sources, terms = column(header, "Sources"), column(header, "Glossary")
+    assert rows[0][sources].startswith("¶1.1 (") and "이재명 대통령은 화요일 서울에서" in rows[0][sources]
+    assert rows[2][sources].startswith("¶2.1 (1.00) 이재명 대통령은 회담 뒤")
+    assert "ja: 李在明" in rows[0][terms] and "ko: 다카이치 사나에" in rows[0][terms]
+    assert "ja: 高市早苗" not in rows[1][terms]
