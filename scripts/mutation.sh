@@ -74,6 +74,9 @@ text += (
     f"only_mutate = {quoted([file])}\n"
     f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
     'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-m", "not browser"]\n'
+    # forked children of a process that started threads (live servers, the pipeline's pool) crash:
+    # a fork server that only imported and collected the tests forks them instead
+    'process_isolation = "forkserver"\n'
 )
 target.write_text(text, encoding="utf-8")
 PY
