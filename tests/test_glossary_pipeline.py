@@ -241,3 +241,11 @@ def test_tiny_models_keep_the_structure(pipeline):
     for row in summary_mode.segments:
         for source in row.sources:
             assert 0 < source["score"] <= 1
+
+
+def test_translate_building_block_takes_a_glossary_through_the_pivot(fake_pipeline):
+    out = fake_pipeline.translate(["이재명은 다카이치 사나에를 만났다."], "ko", "ja", glossary=GLOSSARY)
+    assert out == ["[en-ja] [ko-en] 李在明은 高市早苗를 만났다."]
+    assert fake_pipeline.translate(["이재명은 말했다."], "ko", "en", glossary=GLOSSARY) == [
+        "[ko-en] Lee Jae-myung은 말했다."
+    ]

@@ -50,12 +50,12 @@ class Outcome:
 
 
 def _pattern(forms: Sequence[str], language: str) -> re.Pattern[str]:
-    """Where a form counts as found: English needs word edges on both sides (`Lee` is not in
-    `Leeds`); Korean only on the left (particles follow a name: 이재명은); Japanese writes no spaces.
+    """Where a form counts as found: English needs Latin word edges on both sides (`Lee` is not in
+    `Leeds`, but is in `Lee's` and in a pivot's `Lee은`); Korean only on the left (particles follow a name: 이재명은); Japanese writes no spaces.
     Longer forms are tried first, so `Lee Jae-myung` wins over `Lee` where both are terms."""
     escaped = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
     if language == "en":
-        return re.compile(rf"(?<!\w)(?:{escaped})(?!\w)")
+        return re.compile(rf"(?<![A-Za-z0-9])(?:{escaped})(?![A-Za-z0-9])")
     if language == "ko":
         return re.compile(rf"(?<!\w)(?:{escaped})")
     return re.compile(f"(?:{escaped})")
@@ -95,14 +95,53 @@ def protect(sentence: str, glossary: Glossary, source: str, target: str) -> Prot
     return Protected(sentence, text, tuple(by_form[f] for f in numbers), tuple(counts))
 
 
+#: Korean particles that change with the last sound of the word before them: (after a consonant,
+#: after a vowel). The model chose one for `[T1]`, which has no sound; the restored name decides.
+_PARTICLES = (("은", "는"), ("이", "가"), ("을", "를"), ("과", "와"), ("으로", "로"))
+_PARTICLE_AFTER = re.compile(
+    r"(?P<particle>"
+    + "|".join(sorted({p for pair in _PARTICLES for p in pair}, key=len, reverse=True))
+    + r")"
+    r"(?![가-힣])"
+)
+
+
+def _batchim(syllable: str) -> int | None:
+    """The final consonant index of a Hangul syllable (0: none), or None for anything else."""
+    code = ord(syllable) - 0xAC00
+    return code % 28 if 0 <= code < 11172 else None
+
+
+def _particle(form: str, particle: str) -> str:
+    final = _batchim(form[-1]) if form else None
+    if final is None:
+        return particle  # not Hangul (a kept Latin name): its sound is unknown, keep the model's choice
+    for consonant, vowel in _PARTICLES:
+        if particle in (consonant, vowel):
+            if consonant == "으로":  # ㄹ (final 8) takes 로 like a vowel
+                return vowel if final in (0, 8) else consonant
+            return consonant if final else vowel
+    return particle
+
+
 def restore(output: str, protected: Protected, target: str) -> str | None:
     """`output` with each placeholder replaced by its term's `target` form, or None when a placeholder
-    did not survive translation (missing, repeated, or unknown)."""
+    did not survive translation (missing, repeated, or unknown). In Korean a particle right after the
+    placeholder is made to agree with the name (이재명은, not 이재명는)."""
     found = Counter(int(m.group(1)) for m in PLACEHOLDER.finditer(output))
     wanted = Counter({i + 1: n for i, n in enumerate(protected.counts)})
     if found != wanted:
         return None
-    return PLACEHOLDER.sub(lambda m: protected.terms[int(m.group(1)) - 1].forms[target], output)
+    pieces = []
+    position = 0
+    for match in PLACEHOLDER.finditer(output):
+        form = protected.terms[int(match.group(1)) - 1].forms[target]
+        pieces += [output[position : match.start()], form]
+        position = match.end()
+        if target == "ko" and (particle := _PARTICLE_AFTER.match(output, position)):
+            pieces.append(_particle(form, particle.group("particle")))
+            position = particle.end()
+    return "".join([*pieces, output[position:]])
 
 
 def translate_with_glossary(

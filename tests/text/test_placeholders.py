@@ -59,3 +59,19 @@ def test_keep_as_is_terms_stay_unchanged():
         ["Samsung rose."], GLOSSARY, "en", "ko", lambda ts: [f"번역 {t}" for t in ts]
     )
     assert out[0].text == "번역 Samsung rose."
+
+
+def test_korean_particles_agree_with_the_restored_name():
+    glossary = parse_glossary("en,ko\nLee Jae-myung,이재명\nSeoul,서울\nTakaichi,다카이치\nSamsung,=\n")
+    p = protect(
+        "Lee Jae-myung, Takaichi, Seoul, Samsung, Lee Jae-myung, Takaichi, Seoul, Lee Jae-myung.",
+        glossary,
+        "en",
+        "ko",
+    )
+    assert p.text == "[T1], [T2], [T3], [T4], [T1], [T2], [T3], [T1]."
+    output = "[T1]는 [T2]은 [T3]으로 갔고 [T4]를 [T1]와 [T2]과 [T3]이다 [T1]이번"
+    assert (
+        restore(output, p, "ko")
+        == "이재명은 다카이치는 서울로 갔고 Samsung를 이재명과 다카이치와 서울이다 이재명이번"
+    )
