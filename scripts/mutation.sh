@@ -73,7 +73,8 @@ text += (
     'also_copy = ["docs/", "examples/", "prompts/"]\n'
     f"only_mutate = {quoted([file])}\n"
     f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
-    'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-m", "not browser"]\n'
+    # (no browser, no tiny models: a mutant must cost seconds, not a model build)
+    'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-m", "not browser", "-k", "not tiny_models"]\n'
     # forked children of a process that started threads (live servers, the pipeline's pool) crash:
     # a fork server that only imported and collected the tests forks them instead
     'process_isolation = "forkserver"\n'
