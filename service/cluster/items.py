@@ -118,8 +118,8 @@ def collect_items(inputs: Iterable[str | os.PathLike]) -> list[WorkItem]:
     """
     items: list[WorkItem] = []
     for path in expand_inputs(inputs):
-        url = getattr(path, "url", None)  # a link given on the command line (`service.batch.Link`)
-        if url is not None:
+        if not isinstance(path, Path):  # a link given on the command line (`service.batch.Link`)
+            url = str(path)
             items.append(WorkItem(url, url, "url", url))
         elif path.suffix.lower() == MANIFEST_SUFFIX and path.is_file():
             items += read_manifest(path)

@@ -22,7 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,10 +126,20 @@ class ArticleWorker:
         import torch
 
         from service.pipeline import Pipeline
+        from service.settings import EngineSettings
 
-        torch.set_num_threads(max(1, threads))
-        extra = {"engines": engines} if engines is not None else {}
-        self.pipeline = Pipeline(models=models, limits=limits, **extra)
+        threads = max(1, threads)
+        torch.set_num_threads(threads)
+        # Each model gets the actor's CPUs in one worker unless the settings say otherwise: the
+        # per-role policy (summariser = every core of the machine, translators = 2 workers) assumes
+        # one pipeline per machine and would oversubscribe a node running several actors.
+        engines = engines or EngineSettings()
+        engines = replace(
+            engines,
+            ct2_threads=engines.ct2_threads or threads,
+            ct2_inter_threads=engines.ct2_inter_threads or 1,
+        )
+        self.pipeline = Pipeline(models=models, limits=limits, engines=engines)
         self.limits = limits
         self.options = options
         self.markdown = markdown
