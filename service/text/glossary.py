@@ -339,8 +339,9 @@ def parse_glossary(text: str) -> Glossary:
     return parse_table(text)
 
 
-def load_glossary(path: str | os.PathLike) -> Glossary:
-    """A glossary file: `.toml` as TOML, anything else (`.csv`, `.tsv`, `.txt`) as a table. UTF-8."""
+def read_glossary_file(path: str | os.PathLike) -> str:
+    """The text of a glossary file (UTF-8, at most `MAX_GLOSSARY_BYTES`), checked by parsing it:
+    `.toml` as TOML, anything else (`.csv`, `.tsv`, `.txt`) as a table."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -353,7 +354,14 @@ def load_glossary(path: str | os.PathLike) -> Glossary:
         raise GlossaryError(f"Cannot read the glossary {path.name}: {exc.strerror or exc}.") from None
     except UnicodeDecodeError:
         raise GlossaryError(f"The glossary {path.name} is not UTF-8 text.") from None
-    return parse_toml(text) if path.suffix.lower() == ".toml" else parse_table(text)
+    (parse_toml if path.suffix.lower() == ".toml" else parse_table)(text)
+    return text
+
+
+def load_glossary(path: str | os.PathLike) -> Glossary:
+    """A glossary file: `.toml` as TOML, anything else (`.csv`, `.tsv`, `.txt`) as a table. UTF-8."""
+    text = read_glossary_file(path)
+    return parse_toml(text) if Path(path).suffix.lower() == ".toml" else parse_table(text)
 
 
 def as_glossary(value: Any) -> Glossary | None:

@@ -42,6 +42,7 @@ from service.fetching import WebDocument
 from service.languages import NAMES
 from service.options import LENGTHS
 from service.result import Result
+from service.text.glossary import read_glossary_file
 from service.web.backend import Backend
 from service.web.guard import uploaded_path
 
@@ -377,6 +378,15 @@ class Handlers:
         items = self._batch(files, source_language, length, mode, request, progress)
         return [item.to_dict() for item in items]
 
+    def glossary_file(self, file: Any) -> str:
+        """An uploaded glossary file's text for the glossary box, checked first (a malformed file is
+        an error naming its line, not a box full of something that will fail later)."""
+        try:
+            path = uploaded_path(file)
+            return read_glossary_file(path) if path else ""
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
     def status(self) -> tuple[str, Any]:
         """The model status line; the polling timer stops once warm-up has finished."""
         return self.backend.status_line(), gr.update(active=not self.backend.warm_up_done)
@@ -605,6 +615,19 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
                     max_lines=12,
                     elem_id="glossary",
                 )
+                glossary_file = gr.UploadButton(
+                    "Load a glossary file (.csv .tsv .toml)",
+                    file_types=[".csv", ".tsv", ".toml", ".txt"],
+                    type="filepath",
+                    size="sm",
+                    elem_id="glossary-upload",
+                )
+            glossary_file.upload(
+                handlers.glossary_file,
+                inputs=[glossary_file],
+                outputs=[glossary_in],
+                api_visibility="private",
+            )
             run_btn = gr.Button("Summarise and translate", variant="primary", elem_id="run")
             clear_btn = gr.ClearButton(value="Clear", elem_id="clear")
     examples = load_examples()

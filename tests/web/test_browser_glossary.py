@@ -50,3 +50,25 @@ def test_the_page_applies_a_glossary_and_shows_sources(page):
     assert rows[2][sources].startswith("¶2.1 (1.00) 이재명 대통령은 회담 뒤")
     assert "ja: 李在明" in rows[0][terms] and "ko: 다카이치 사나에" in rows[0][terms]
     assert "ja: 高市早苗" not in rows[1][terms]
+
+
+def upload(page, path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.locator("#glossary-upload").click()
+    chooser.value.set_files(str(path))
+
+
+def test_a_glossary_file_loads_into_the_box_and_a_bad_one_is_refused(page, tmp_path):
+    good, bad = tmp_path / "names.toml", tmp_path / "bad.csv"
+    good.write_text('[[term]]\nen = "Lee Jae-myung"\nko = "이재명"\nja = "李在明"\n', encoding="utf-8")
+    bad.write_text("en,ko,ja\nLee Jae-myung,이재명\n", encoding="utf-8")
+    page.locator("#glossary-box").get_by_text("Glossary").first.click()
+    upload(page, good)
+    box = page.locator("#glossary textarea")
+    page.wait_for_function(
+        "() => document.querySelector('#glossary textarea').value.includes('李在明')", timeout=TIMEOUT_MS
+    )
+    assert box.input_value().startswith("[[term]]")
+    upload(page, bad)
+    page.get_by_text("Glossary line 2: 2 cells, but the header has 3").first.wait_for(timeout=TIMEOUT_MS)
+    assert "李在明" in box.input_value()  # the box keeps the last good glossary
