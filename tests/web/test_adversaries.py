@@ -212,3 +212,27 @@ def test_an_upload_of_exactly_max_file_bytes_is_stored_and_one_byte_more_is_refu
     status, raw = upload(open_server, FILE_LIMIT + 1)
     assert status == 413, raw[:300]
     still_serves(open_server)
+
+
+def test_two_clients_of_the_gradio_endpoints_have_their_own_buckets(fake_pipeline):
+    """The page's handlers key the bucket on the client's address too (Gradio's request object)."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from service.web.gradio_ui import Handlers
+
+    handlers = Handlers(Backend(fake_pipeline, access=Access.from_env({"SERVICE_RATE_LIMIT": "2/minute"})))
+
+    def client(host: str):
+        return SimpleNamespace(client=SimpleNamespace(host=host), headers={}, username=None)
+
+    first, second = client("198.51.100.7"), client("198.51.100.8")
+    for _ in range(2):
+        assert handlers.detect(TEXT, request=first)[0] == "en"
+    with pytest.raises(gr.Error, match="Too many requests"):
+        handlers.detect(TEXT, request=first)
+    for _ in range(2):
+        assert handlers.translate(TEXT, "ko", "en", request=second).startswith("[en-ko] ")
+    with pytest.raises(gr.Error, match="Too many requests"):
+        handlers.detect(TEXT, request=second)
