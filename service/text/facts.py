@@ -61,7 +61,7 @@ _NUMBER = re.compile(
 TITLES = frozenset(
     """mr mrs ms dr prof president vice prime minister mayor governor chairman chairwoman chair ceo
     sen senator rep representative gen general lt col judge justice king queen prince princess
-    secretary chief minister's premier chancellor speaker lawmaker leader director spokesperson
+    secretary chief premier chancellor speaker lawmaker leader director spokesperson
     spokesman spokeswoman professor ambassador commissioner""".split()
 )
 #: Capitalised words that are not names: months and days (dates are judged by their numbers) and
