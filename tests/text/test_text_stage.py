@@ -113,6 +113,17 @@ def test_extractive_never_picks_furniture_and_prefers_full_sentences():
 
 # -- the pipeline ----------------------------------------------------------------------------------------
 
+
+@pytest.fixture(scope="module")
+def pipeline(tiny_models):
+    """A pipeline of this module's own: its translation cache must not leak into other modules' runs
+    (random tiny models give batch-dependent output, so a shared cache makes their results depend on
+    test order)."""
+    from service import Pipeline
+
+    return Pipeline(models=tiny_models)
+
+
 PAGE = (
     "증시 3% 급락…외국인 매도세\n"
     "기사입력 2026.01.13 14:05 | 최종수정 2026.01.13 15:20\n"
