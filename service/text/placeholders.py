@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.text.glossary import Glossary, Term
 
@@ -49,7 +50,8 @@ class Outcome:
     dropped: tuple[Term, ...] = ()
 
 
-def _pattern(forms: Sequence[str], language: str) -> re.Pattern[str]:
+@lru_cache(maxsize=64)
+def _pattern(forms: tuple[str, ...], language: str) -> re.Pattern[str]:
     """Where a form counts as found: English needs Latin word edges on both sides (`Lee` is not in
     `Leeds`, but is in `Lee's` and in a pivot's `Lee은`); Korean only on the left (particles follow a name: 이재명은); Japanese writes no spaces.
     Longer forms are tried first, so `Lee Jae-myung` wins over `Lee` where both are terms."""
@@ -68,7 +70,7 @@ def find_terms(text: str, terms: Sequence[Term], language: str) -> list[Term]:
     if not by_form:
         return []
     found = dict.fromkeys(
-        by_form[m.group(0)].forms[language] for m in _pattern(list(by_form), language).finditer(text)
+        by_form[m.group(0)].forms[language] for m in _pattern(tuple(by_form), language).finditer(text)
     )
     return [by_form[form] for form in found]
 
@@ -78,7 +80,7 @@ def protect(sentence: str, glossary: Glossary, source: str, target: str) -> Prot
     order of appearance."""
     by_form = {t.forms[source]: t for t in glossary.pairs(source, target)}
     folded = unicodedata.normalize("NFKC", sentence)  # what the model reads; glossary forms are NFKC
-    if not by_form or PLACEHOLDER.search(folded) or not _pattern(list(by_form), source).search(folded):
+    if not by_form or PLACEHOLDER.search(folded) or not _pattern(tuple(by_form), source).search(folded):
         return Protected(sentence, sentence)
     numbers: dict[str, int] = {}
     counts: list[int] = []
@@ -91,7 +93,7 @@ def protect(sentence: str, glossary: Glossary, source: str, target: str) -> Prot
         counts[numbers[form] - 1] += 1
         return placeholder(numbers[form])
 
-    text = _pattern(list(by_form), source).sub(replace, folded)
+    text = _pattern(tuple(by_form), source).sub(replace, folded)
     return Protected(sentence, text, tuple(by_form[f] for f in numbers), tuple(counts))
 
 
