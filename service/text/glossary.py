@@ -40,7 +40,7 @@ from service.languages import CODES, NAMES
 #: than a newsroom's name list for one story, small enough that matching stays cheap per sentence.
 MAX_GLOSSARY_BYTES = 64 * 1024
 #: Most terms in one glossary (all tried on every sentence: at this limit, protecting one news
-#: sentence measured 1.4 ms here, against tens of milliseconds for translating it).
+#: sentence measured 1.4 ms on this 2-core machine, small beside a model call per sentence).
 MAX_TERMS = 1000
 #: Longest rendering, in characters (names and titles, not sentences).
 MAX_FORM_CHARS = 100
