@@ -108,6 +108,9 @@ COMMON: tuple[Rule, ...] = (
         flags=_I,
     ),
     *_rules(
+        "advertisement", r"^[\[【(（]?\s*(PR|AD|広告|광고|スポンサーリンク|Sponsored)\s*[\]】)）]?$", flags=_I
+    ),
+    *_rules(
         "caption",
         # credits that close a caption: "… /News1", "… 2026.1.21/뉴스1", "… /Courtesy of X", "(Yonhap)"
         r"(^|\s|\d)/\s*(News1|뉴스1|뉴시스|Newsis|연합뉴스|Yonhap|AFP|AP|Reuters|EPA)(\s*[©ⓒ].{1,30})?$",

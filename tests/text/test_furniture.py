@@ -65,6 +65,8 @@ FURNITURE = [
     ("ko", "기사 입력 2026-02-07 08:30", "date"),
     ("ja", "気象予報士・田中ゆかり", "byline"),
     ("ja", "続きを読む", "navigation"),
+    ("ja", "[PR]", "advertisement"),
+    ("ko", "[광고]", "advertisement"),
 ]
 
 
