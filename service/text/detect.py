@@ -37,13 +37,14 @@ _lock = threading.Lock()
 #: Shinjitai: Japanese kanji forms that are neither simplified nor traditional Chinese (common ones).
 JAPANESE_ONLY_KANJI = frozenset(
     "脳広売読図駅沢円変戦経県歳気転済労働込畑峠辺険検験関様薬楽択鉄帰実恵桜拡営価総団対発権観覧従徳"
-    "応挙乗仏隣齢弾穏浜栄歩渋縄鶏剤囲圏巻恋悩拠捜摂斎暦桟殻涙湾焼犠獣瀬稲穂粋絵継緑縦繊聴臓舗覚訳"
-    "謡豊賛踪遅鋳銭錬関陥隠雑霊顕駆騒髪黒黙"
+    "応挙乗仏隣齢弾穏浜栄歩渋縄鶏剤囲圏巻悩拠捜摂斎暦桟殻涙焼犠獣瀬稲穂粋絵継緑縦繊聴臓舗覚訳"
+    "謡豊賛遅鋳銭錬関陥隠雑霊顕駆騒髪黒黙"
 )
-#: Simplified-only Chinese forms (common ones): their presence means Chinese, whatever else is there.
+#: Simplified-only Chinese forms (common ones), none of them used in Japanese (与, 区, 当, 欧 are left
+#: out: Japanese writes them too): their presence means Chinese, whatever else is there.
 SIMPLIFIED_ONLY_HAN = frozenset(
-    "发这们说个对时为与过还进门问间开现长东车书产业电话见边后动头该认让连华钱语讯报记务场岁总线结"
-    "类级义乐亚欧闻确将经济区应该当从无样机关权观单达选称联军传统际览检验随"
+    "发这们说个对时为过还进门问间开现长东车书产业电话见边动头该认让连华钱语讯报记务场岁总线结"
+    "类级义乐亚闻确经济应该从无样关权观单达选联军传统际览检验"
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _CODE_LINE = re.compile(

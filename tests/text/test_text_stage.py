@@ -57,7 +57,13 @@ def test_models_get_folded_text_readers_get_it_as_written():
 
 @pytest.mark.parametrize(
     "text",
-    ["高市首相、李大統領と会談", "日韓首脳会談 奈良で開催", "日韓首脳会談", "iPhone 17 Proの販売が好調"],
+    [
+        "高市首相、李大統領と会談",
+        "日韓首脳会談 奈良で開催",
+        "日韓首脳会談",
+        "iPhone 17 Proの販売が好調",
+        "与党税調 関東大雪対策",  # kanji only: 関 is a Japanese form, 与 is written in both
+    ],
 )
 def test_short_japanese_headlines_are_japanese(text):
     detection = detect_language(text)
@@ -66,7 +72,13 @@ def test_short_japanese_headlines_are_japanese(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["中国外交部发言人表示", "中國外交部發言人表示", "国务院总理在北京会见了来访的外国代表团"]
+    "text",
+    [
+        "中国外交部发言人表示",
+        "中國外交部發言人表示",
+        "国务院总理在北京会见了来访的外国代表团",
+        "中美关系与区域安全",
+    ],
 )
 def test_chinese_is_still_refused(text):
     with pytest.raises(UnsupportedLanguage, match="Chinese"):
