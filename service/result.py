@@ -132,6 +132,19 @@ class Result:
         ]
         return ["", *notes] if notes else []
 
+    def _source_summary(self) -> list[str]:
+        """One line for a terminal: each summary sentence's sources, paragraph.sentence counted from 1."""
+        links = [
+            f"{i} ← "
+            + ", ".join(f"¶{x['paragraph'] + 1}.{x['sentence'] + 1} ({x['score']:.2f})" for x in s.sources)
+            for i, s in enumerate(self.segments, 1)
+            if s.sources
+        ]
+        glossary = [f"{g['term']} → {g['form']} ({g['language']})" for g in self.glossary]
+        return ([f"Sources: {'; '.join(links)}"] if links else []) + (
+            [f"Glossary: {'; '.join(glossary)}"] if glossary else []
+        )
+
     def _source_lines(self, prefix: str) -> list[str]:
         """The link, title, author and date of an article read from a link (escaped in Markdown)."""
         if not self.source:
@@ -153,6 +166,7 @@ class Result:
             "",
             "== English summary ==",
             self.summary,
+            *self._source_summary(),
             "",
             "== 한국어 ==",
             self.translations.get("ko", ""),
