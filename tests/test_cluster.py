@@ -260,3 +260,14 @@ def test_ray_missing_gives_an_install_hint(corpus, tiny_greedy, tmp_path):
     assert proc.returncode == 3, proc.stderr
     assert 'needs Ray, which is not installed: pip install -e ".[cluster]"' in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_model_that_cannot_load_stops_the_job_with_its_own_message(ray_session, corpus, tiny_dir, tmp_path):
+    from service.devtools.tiny import TINY_ROLES, write_model_set
+    from service.errors import ModelUnavailable
+
+    roles = {role: {"engine": "transformers", "model": f"./{family}"} for role, family in TINY_ROLES.items()}
+    roles["summarise"]["model"] = str(tmp_path / "no-such-model")
+    broken = write_model_set(tiny_dir / "models-broken.toml", "tiny-broken", roles, "a missing summariser")
+    with pytest.raises(ModelUnavailable, match=r"no-such-model.*does not exist"):
+        run_on_ray([corpus[0]], tmp_path / "out", models=broken, actors=1)

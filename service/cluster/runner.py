@@ -30,7 +30,7 @@ from service.batch import BatchItem
 from service.cluster.items import WorkItem, collect_items
 from service.cluster.store import OutputStore, ShardRecord
 from service.documents import read_document
-from service.errors import ModelSetError, ModelUnavailable, ServiceError
+from service.errors import InputError, ModelSetError, ModelUnavailable, ServiceError
 from service.limits import Limits
 from service.models.sets import load_model_set
 from service.options import PipelineOptions
@@ -41,6 +41,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = 'pip install -e ".[cluster]"  (or: pip install "ray[data]==2.60.0")'
+
+
+#: Errors that would fail every article alike: an actor reports them and the driver stops the job.
+#: (They travel as a column, not as a raised exception: Ray Data wraps a UDF's exception in
+#: UserCodeException, and the service's own error did not survive that for the driver to show.)
+FATAL: dict[str, type[ServiceError]] = {
+    ModelUnavailable.code: ModelUnavailable,
+    ModelSetError.code: ModelSetError,
+}
 
 
 class ClusterUnavailable(ServiceError):
@@ -146,8 +155,9 @@ class ArticleWorker:
 
     def __call__(self, batch: dict) -> dict:
         batch = read_documents(batch, self.limits)
-        out: dict[str, list] = {"key": [], "record": [], "markdown": []}
+        out: dict[str, list] = {"key": [], "record": [], "markdown": [], "fatal": []}
         for i, key in enumerate(batch["key"]):
+            fatal = ""
             item = BatchItem(name=str(batch["name"][i]))
             kind, value = str(batch["kind"][i]), str(batch["value"][i])
             try:
@@ -156,8 +166,9 @@ class ArticleWorker:
                 else:
                     options = {**self.options, **json.loads(str(batch["options"][i]))}
                     item.result = self._run(kind, value, options)
-            except (ModelUnavailable, ModelSetError):
-                raise  # every article would fail the same way: stop the job with this one error
+            except (ModelUnavailable, ModelSetError) as exc:
+                # every article would fail the same way: the driver stops the job with this one error
+                item.error, item.error_code, fatal = str(exc), exc.code, exc.code
             except ServiceError as exc:
                 item.error, item.error_code = str(exc), exc.code
             except OSError as exc:
@@ -172,6 +183,7 @@ class ArticleWorker:
             out["key"].append(str(key))
             out["record"].append(json.dumps({"id": str(key), **item.to_dict()}, ensure_ascii=False))
             out["markdown"].append(item.result.to_markdown() if self.markdown and item.result else "")
+            out["fatal"].append(fatal)
         return out
 
     def _run(self, kind: str, value: str, options: dict):
@@ -202,21 +214,6 @@ def _connect(ray, address: str | None, num_cpus: int | None) -> tuple[bool, str]
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ClusterUnavailable(f"Cannot start or join Ray ({address or 'local'}): {exc}") from exc
     return True, "local Ray"
-
-
-def _service_error(exc: BaseException) -> ServiceError | None:
-    """The service's own error inside whatever Ray wrapped it in, if there is one."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ServiceError):
-            return current
-        stack += [current.__cause__, current.__context__, getattr(current, "cause", None)]
-    return None
 
 
 def run_on_ray(
@@ -265,8 +262,16 @@ def run_on_ray(
         )
     started_ray, where = _connect(ray, address, num_cpus)
     try:
+        cpus = ray.cluster_resources().get("CPU", 1)
         if actors is None:
-            actors = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
+            actors = max(1, int(cpus // cpus_per_actor))
+        if (
+            where == "local Ray" and actors * cpus_per_actor > cpus
+        ):  # a local Ray cannot grow: it would wait forever
+            raise InputError(
+                f"{actors} actor(s) × {cpus_per_actor:g} CPU need more than the {cpus:g} CPUs of this machine; "
+                "lower --actors or --cpus-per-actor"
+            )
         _stream(
             ray,
             todo,
@@ -281,11 +286,6 @@ def run_on_ray(
             markdown,
             on_shard,
         )
-    except Exception as exc:
-        inner = _service_error(exc)
-        if inner is not None and inner is not exc:
-            raise inner from None
-        raise
     finally:
         if started_ray:
             ray.shutdown()
@@ -339,6 +339,9 @@ def _stream(
     )
     written = 0
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0):
+        for code, record in zip(batch["fatal"], batch["record"], strict=True):
+            if code:  # not written: a rerun after the fix processes these articles
+                raise FATAL[str(code)](json.loads(str(record))["message"])
         records = [
             ShardRecord(str(k), json.loads(str(r)), str(m))
             for k, r, m in zip(batch["key"], batch["record"], batch["markdown"], strict=True)
