@@ -26,7 +26,9 @@ class Limits:
     max_batch_files: int = 50
     #: XML or HTML elements read from one document: reading stops past it, so a small file of many
     #: tiny paragraphs cannot cost minutes (a 138 KB DOCX of 45 MB XML took 94 s before this limit).
-    max_document_elements: int = 500_000
+    #: At 100,000 the worst file of any format costs about 4 s of CPU (benchmarks/costly_documents.py);
+    #: at 500,000 an HTML page of 249,000 one-letter paragraphs cost 14 s and 390 MB.
+    max_document_elements: int = 100_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:

@@ -77,7 +77,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("SERVICE_BODY_TIMEOUT", "30", "seconds a client has to send a request body (then 408)"),
     Variable(
-        "SERVICE_MAX_DOCUMENT_ELEMENTS", "500000", "XML/HTML elements read from one document (cost guard)"
+        "SERVICE_MAX_DOCUMENT_ELEMENTS", "100000", "XML/HTML elements read from one document (cost guard)"
     ),
     Variable("GRADIO_SERVER_NAME", "127.0.0.1 (0.0.0.0 on a Space)", "address the server listens on"),
     Variable("GRADIO_SERVER_PORT", "7860", "port the server listens on"),

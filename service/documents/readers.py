@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from service.documents.cost import check_chars, check_elements, survey_docx
+from service.documents.cost import check_chars, check_elements, check_source, survey_docx
 from service.errors import DocumentError, EmptyInput, ServiceError
 from service.limits import Limits
 from service.text import scripts
@@ -486,6 +486,7 @@ def _read_markdown(data: bytes, label: str, limits: Limits) -> tuple[str, str | 
     source, encoding = _decode(data, label)
     source = _FRONT_MATTER.sub("", source.replace("\r\n", "\n").lstrip("\ufeff"))
     # Blocks and inline markup are bounded by lines and markup characters: refuse before parsing.
+    check_source(len(source), label, limits, "Markdown source")
     check_elements(source.count("\n") + source.count("<") + source.count("["), label, limits)
     tokens = MarkdownIt("commonmark", {"html": True}).enable("table").parse(source)
     paragraphs: list[str] = []
