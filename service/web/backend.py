@@ -36,7 +36,7 @@ from service.fetching import WebDocument
 from service.limits import Limits
 from service.models.sets import ROLES
 from service.options import PipelineOptions
-from service.pipeline import Pipeline
+from service.pipeline import Event, Pipeline
 from service.result import Result
 from service.settings import Settings
 from service.text.glossary import Glossary, request_glossary
@@ -184,9 +184,11 @@ class Backend:
         mode: str = "summary",
         progress: Callable[[str, float], None] | None = None,
         glossary: Glossary | str | list | None = None,
+        on_event: Event | None = None,
     ) -> Result:
         """One article through the pipeline; at most `concurrency` run at once, the rest wait.
-        `glossary`: a parsed `Glossary`, or a client's text or list (`request_glossary`), never a path."""
+        `glossary`: a parsed `Glossary`, or a client's text or list (`request_glossary`), never a path.
+        `on_event`: partial results as they exist (`service.pipeline.Event`)."""
         if not isinstance(text, str) or not text.strip():
             raise EmptyInput(
                 "The article is empty: paste its text, or upload a file (.txt, .md, .html, .pdf, .docx)."
@@ -199,7 +201,9 @@ class Backend:
         with self.slot(), self._busy():
             if progress is not None and len(self._loaded) < len(ROLES):
                 progress("Loading models", 0.0)
-            result = self.loaded_pipeline().run(text, progress=progress, glossary=terms, **options)
+            result = self.loaded_pipeline().run(
+                text, progress=progress, on_event=on_event, glossary=terms, **options
+            )
         self._mark_loaded(result.models)
         return result
 
@@ -208,7 +212,12 @@ class Backend:
         return self.pipeline.read_url(url)
 
     def run_url(
-        self, url: str, *, progress: Callable[[str, float], None] | None = None, **options: str
+        self,
+        url: str,
+        *,
+        progress: Callable[[str, float], None] | None = None,
+        on_event: Event | None = None,
+        **options: str,
     ) -> Result:
         """The article behind a link through `run()`. The page is fetched before a processing slot is
         taken, so a slow site never holds up other people's articles; `Result.source` records the
@@ -216,7 +225,7 @@ class Backend:
         if progress is not None:
             progress("Fetching the page", 0.0)
         page = self.read_url(url)
-        result = self.run(page.text, progress=progress, **options)
+        result = self.run(page.text, progress=progress, on_event=on_event, **options)
         result.source = page.source()
         return result
 

@@ -1,6 +1,11 @@
 """The plain JSON HTTP API: `POST /api/v1/process` and `GET /api/v1/health`.
 
-JSON in and JSON out (`Result.to_dict()`), for curl and scripts. Requests choose the text and the
+JSON in and JSON out (`Result.to_dict()`), for curl and scripts. With `"stream": true` the answer is
+newline-delimited JSON events instead (`application/x-ndjson`), so a client can show the English
+summary as soon as it exists: `{"event": "summary", ...}`, then `{"event": "translation", "language":
+"ko", ...}` per language as each finishes, then `{"event": "done", "result": {...}}` (the same dict as
+without streaming) or `{"event": "error", "error": code, "message": ...}`. A request refused before
+the run starts (bad JSON, busy, too large) gets the plain JSON error and status, as without streaming. Requests choose the text and the
 options, never the models. Access control (login, API token, rate limit) is `service.web.access`.
 """
 
@@ -9,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.errors import (
@@ -32,7 +38,9 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 #: Fields a JSON request may set. Anything else (a model id, say) is refused, not ignored.
-REQUEST_FIELDS = ("text", "url", "source_language", "length", "mode", "glossary")
+REQUEST_FIELDS = ("text", "url", "source_language", "length", "mode", "glossary", "stream")
+#: Media type of a streamed answer: one JSON object per line.
+NDJSON = "application/x-ndjson"
 
 
 # -- JSON HTTP API ----------------------------------------------------------------------------------
@@ -123,6 +131,10 @@ def parse_request(body: bytes) -> dict[str, Any]:
     for name, value in fields.items():
         if not isinstance(value, str):
             raise InputError(f'"{name}" must be a string, got {type(value).__name__}.')
+    if "stream" in data:
+        if not isinstance(data["stream"], bool):
+            raise InputError(f'"stream" must be true or false, got {type(data["stream"]).__name__}.')
+        fields["stream"] = data["stream"]
     if data.get("glossary") is not None:
         # A list of {"en", "ko", "ja"} objects or CSV/TSV/TOML text, checked and size-limited here
         # (service.text.glossary) so a bad glossary is a 400 naming the line or item.
@@ -130,8 +142,8 @@ def parse_request(body: bytes) -> dict[str, Any]:
     return fields
 
 
-@router.post("/process")
-async def process(request: Request) -> JSONResponse:
+@router.post("/process", response_model=None)
+async def process(request: Request) -> JSONResponse | StreamingResponse:
     """Check the token and the rate, read the whole body (within `body_timeout_s`), and only then
     take a place among the admitted requests: a client that sends its body slowly holds nothing."""
     backend: Backend = request.app.state.backend
@@ -159,13 +171,17 @@ async def process(request: Request) -> JSONResponse:
         )
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
         return response
+    streaming = False
     try:
-        return await _process(body, backend)
+        response = await _process(body, backend)
+        streaming = isinstance(response, StreamingResponse)
+        return response
     finally:
-        backend.release()
+        if not streaming:  # a stream releases its place when it ends
+            backend.release()
 
 
-async def _process(body: bytes | None, backend: Backend) -> JSONResponse:
+async def _process(body: bytes | None, backend: Backend) -> JSONResponse | StreamingResponse:
     if body is None:
         return _error(
             413,
@@ -175,6 +191,8 @@ async def _process(body: bytes | None, backend: Backend) -> JSONResponse:
         )
     try:
         fields = parse_request(body)
+        if fields.pop("stream", False):
+            return _stream(fields, backend)
         if "url" in fields:
             url = fields.pop("url")
             result = await run_in_threadpool(backend.run_url, url, **fields)
@@ -193,3 +211,46 @@ async def _process(body: bytes | None, backend: Backend) -> JSONResponse:
 def health(request: Request) -> JSONResponse:
     backend: Backend = request.app.state.backend
     return JSONResponse(backend.health())
+
+
+def _line(event: str, data: dict[str, Any]) -> bytes:
+    return (json.dumps({"event": event, **data}, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _stream(fields: dict[str, Any], backend: Backend) -> StreamingResponse:
+    """Start the run now and stream its events as they happen (see the module text). The run gives
+    back the request's admission place itself, before its last event, so the place is free once the
+    client has read everything, and also when the client left before the stream began."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    def on_event(kind: str, data: dict[str, Any]) -> None:  # called on the run's thread
+        loop.call_soon_threadsafe(queue.put_nowait, _line(kind, data))
+
+    def work() -> None:
+        try:
+            if "url" in fields:
+                url = fields.pop("url")
+                result = backend.run_url(url, on_event=on_event, **fields)
+            else:
+                text = fields.pop("text")
+                result = backend.run(text, on_event=on_event, **fields)
+            line = _line("done", {"result": result.to_dict()})
+        except ServiceError as exc:
+            line = _line("error", {"error": exc.code, "message": str(exc)})
+        except Exception:
+            log.exception("Unexpected error in %s/process (stream)", API_PREFIX)
+            message = "Internal error; the server log has the details."
+            line = _line("error", {"error": "internal_error", "message": message})
+        finally:
+            backend.release()
+        loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    loop.run_in_executor(None, work)
+
+    async def events() -> AsyncIterator[bytes]:
+        while (item := await queue.get()) is not None:
+            yield item
+
+    return StreamingResponse(events(), media_type=NDJSON)
