@@ -483,3 +483,23 @@ def test_a_stranger_gets_nothing_from_session_endpoints(login_server):
     user = logged_in(login_server)
     assert user.get("/gradio_api/app_id").status_code == 200
     assert user.get("/openapi.json").status_code == 404
+
+
+def test_a_missing_local_model_folder_is_named(tiny_dir, tmp_path, tmp_path_factory):
+    """Not the Hub client's "Repo id must be in the form ...": the folder, and that it does not exist."""
+    import re
+
+    from service.web.access import Access
+    from service.web.backend import Backend
+
+    set_gradio_temp_dir(tmp_path_factory)
+    toml = (tiny_dir / "models.toml").read_text(encoding="utf-8")
+    toml = re.sub(r'(\[roles\.en-ko\][^\[]*?model = )"[^"]*"', r'\1"./gone/en-ko"', toml)
+    toml = toml.replace('model = "./', f'model = "{tiny_dir}/')
+    (tmp_path / "models.toml").write_text(toml, encoding="utf-8")
+    with serve(Backend(models=tmp_path / "models.toml", access=Access()), ui=False) as server:
+        health = httpx.get(server.api("/api/v1/health")).json()
+        message = health["models"]["en-ko"]["error"]
+        assert "does not exist" in message and "gone/en-ko" in message and "Repo id" not in message
+        response = httpx.post(server.api("/api/v1/process"), json={"text": ARTICLE}, timeout=120)
+        assert response.status_code == 503 and "does not exist" in response.json()["message"]
