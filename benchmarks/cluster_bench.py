@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from build import build_models
 
-        from service.engines.ctranslate2 import prepare_model_set
+        from service.engines.ct2_cache import prepare_model_set
         from service.models.sets import load_model_set
 
         folders = build_models(args.models_dir or default_cache_dir() / "bench-models", "full", report=print)
@@ -128,12 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     write_articles(inputs, args.articles, quick=args.tiny)
     cpus = len(os.sched_getaffinity(0))
     base = [sys.executable, "-m", "service", "run", str(inputs), "--models", str(models)]
+    ray = ["--ray", "--batch-size", "1"]  # a few articles: one per batch, so both actors get work
     load_before = loadavg()
     rows = [
         run("local batch", [*base, "--out", str(work / "local")], args.articles),
         run(
             "ray, 1 actor",
-            [*base, "--out", str(work / "ray1"), "--ray", "--actors", "1", "--cpus-per-actor", str(cpus)],
+            [*base, "--out", str(work / "ray1"), *ray, "--actors", "1", "--cpus-per-actor", str(cpus)],
             args.articles,
         ),
         run(
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 *base,
                 "--out",
                 str(work / "ray2"),
-                "--ray",
+                *ray,
                 "--actors",
                 "2",
                 "--cpus-per-actor",

@@ -271,3 +271,17 @@ def test_a_model_that_cannot_load_stops_the_job_with_its_own_message(ray_session
     broken = write_model_set(tiny_dir / "models-broken.toml", "tiny-broken", roles, "a missing summariser")
     with pytest.raises(ModelUnavailable, match=r"no-such-model.*does not exist"):
         run_on_ray([corpus[0]], tmp_path / "out", models=broken, actors=1)
+
+
+def test_more_actors_than_a_local_ray_has_cpus_is_refused(corpus, tiny_greedy, tmp_path):
+    args = ["run", str(corpus[0]), "--out", str(tmp_path / "o"), "--ray", "--models", str(tiny_greedy)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service", *args, "--actors", "64"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "64 actor(s) × 1 CPU need more than the" in proc.stderr and "lower --actors" in proc.stderr

@@ -321,8 +321,11 @@ def _stream(
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = sys.stderr.isatty()
     context.print_on_execution_start = False
+    # One block per batch: a block goes to one actor, and its results come back when the block is
+    # done. With fewer blocks (first len // batch_size), 6 articles made one block that one of two
+    # actors processed alone while the other stood idle.
     dataset = ray.data.from_items(
-        [item.to_row() for item in todo], override_num_blocks=max(1, len(todo) // batch_size)
+        [item.to_row() for item in todo], override_num_blocks=-(-len(todo) // batch_size)
     ).map_batches(
         ArticleWorker,
         batch_size=batch_size,
