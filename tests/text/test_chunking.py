@@ -1,0 +1,64 @@
+"""Chunking at its edges, exactly: where a piece is cut, which sentences share a chunk, and why.
+
+Token counts here are whitespace words (a stand-in for a model's tokenizer), so every expected chunk
+can be written out by hand; tests/text/test_text.py covers the general properties.
+"""
+
+from __future__ import annotations
+
+from service.text.chunking import fit_sentences, pack, split_to_fit
+
+
+def words(texts):
+    return [len(t.split()) for t in texts]
+
+
+def chars(texts):
+    return [len(t) for t in texts]
+
+
+def sentence(tag: str, size: int) -> str:
+    return " ".join(f"{tag}{i}" for i in range(size))
+
+
+def test_a_text_that_fits_exactly_is_one_piece_and_one_more_word_splits_it():
+    assert split_to_fit("  a b c  ", words, 3) == ["a b c"]
+    assert split_to_fit("a b c d", words, 3) == ["a b", "c d"]
+    assert split_to_fit("a b c d e", words, 3) == ["a b", "c d e"]
+    assert split_to_fit("a b c d e f g h", words, 2) == ["a b", "c d", "e f", "g h"]
+
+
+def test_a_text_without_spaces_is_cut_between_characters_and_a_single_character_is_kept():
+    assert split_to_fit("あいうえお", chars, 2) == ["あい", "う", "えお"]  # halves, then halves again
+    assert split_to_fit("あ", lambda texts: [5 for _ in texts], 2) == ["あ"]  # nothing left to cut
+    assert split_to_fit("   ", words, 2) == []
+
+
+def test_fit_sentences_cuts_only_the_sentences_over_the_limit():
+    assert fit_sentences([], words, 3) == []
+    assert fit_sentences(["a b c", "d e f g"], words, 3) == [["a b c"], ["d e", "f g"]]
+
+
+def test_pack_balances_chunks_instead_of_filling_the_first():
+    ten = [sentence(f"s{i}_", 10) for i in range(10)]  # 100 words, window 60: 2 chunks of 50
+    assert pack(ten, words, 60) == [" ".join(ten[:5]), " ".join(ten[5:])]
+
+
+def test_pack_keeps_a_sentence_in_the_chunk_when_it_reaches_the_target_exactly():
+    a, b, c = (sentence(tag, 30) for tag in "abc")  # 90 words, window 60: target 45 per chunk
+    assert pack([a, b, c], words, 60) == [f"{a} {b}", c]
+
+
+def test_pack_fills_one_chunk_up_to_exactly_the_limit():
+    a, b, c = sentence("a", 40), sentence("b", 10), sentence("c", 10)
+    assert pack([a, b, c], words, 60) == [f"{a} {b} {c}"]
+    d = sentence("d", 1)
+    assert len(pack([a, b, c, d], words, 60)) == 2
+
+
+def test_pack_cuts_a_sentence_longer_than_the_window_and_uses_the_joiner():
+    long = sentence("x", 8)
+    assert pack([long], words, 4) == ["x0 x1 x2 x3", "x4 x5 x6 x7"]
+    assert pack(["あい。", "うえ。"], chars, 6, joiner="") == ["あい。うえ。"]
+    assert pack(["あい。", "うえ。"], chars, 5, joiner="") == ["あい。", "うえ。"]
+    assert pack([], words, 10) == []
