@@ -64,6 +64,11 @@ MAX_TRANSLATION_TOKENS = 512
 MAX_SUMMARY_ROUNDS = 8
 #: A round of partial summaries must at least halve the text, or summarising again is pointless.
 MIN_SHRINK = 0.5
+#: An article up to this many windows long is summarised in one pass over its most central
+#: sentences (`_trim_to_window`) instead of map-reduce. Measured at real sizes on 2 cores
+#: (benchmarks/NOTES.md): the 898-word article (1.14 windows) took three beam-4 passes, ~1.4 s of
+#: map pass plus ~1.4 s of final pass on top of what one pass costs; one pass saves both.
+MAX_TRIM_WINDOWS = 1.5
 
 
 class _Timer:
@@ -160,7 +165,7 @@ class Pipeline:
                 f"summarise() takes English text, but this text is in {NAMES[found]}: use run(), "
                 "which translates the article into English first"
             )
-        summary, _ = self._summarise(cleaned, length)
+        summary, _, _ = self._summarise(cleaned, length)
         return summary
 
     # -- the whole run ---------------------------------------------------------------------------------
@@ -227,7 +232,7 @@ class Pipeline:
             english_text = "\n\n".join(join_sentences(p, "en") for p in english_paragraphs[len(headline) :])
             report("Summarising in English", 0.35)
             with timer.stage("summarise"):
-                summary, chunks = self._summarise(english_text, opts.length)
+                summary, chunks, left_out = self._summarise(english_text, opts.length)
                 summary_sentences = split_sentences(summary, "en")
             emit = on_event or (lambda kind, data: None)
             emit(
@@ -301,6 +306,7 @@ class Pipeline:
             warnings=warnings + ([self.model_set.licence_warning] if self.model_set.licence_warning else []),
             title=prepared.title,
             removed=[r.to_dict() for r in prepared.removed],
+            summary_left_out=left_out,
             glossary=glossary_report(segments, log, language, source_rows),
         )
 
@@ -414,10 +420,12 @@ class Pipeline:
                     self._cache[(spec.label, role, sentence)] = value
         return [known[k] for k in keys]
 
-    def _summarise(self, english_text: str, length: str) -> tuple[str, int]:
-        """Summary of an English text and the number of chunks the first pass needed.
+    def _summarise(self, english_text: str, length: str) -> tuple[str, int, list[str]]:
+        """Summary of an English text, the number of chunks the first pass needed, and the sentences
+        left out of a one-pass summary (listed in `Result.summary_left_out`, never dropped silently).
 
-        An article longer than the window is summarised chunk by chunk; the partial summaries are
+        An article up to `MAX_TRIM_WINDOWS` windows long is summarised in one pass without its least
+        central sentences (`_trim_to_window`); a longer one chunk by chunk, the partial summaries
         combined and summarised again until they fit (map-reduce), never truncated.
         """
         preset = LENGTHS[length]
@@ -434,7 +442,12 @@ class Pipeline:
         limit = engine.max_input_tokens
         before = engine.count_tokens([english_text])[0]
         if before <= limit:
-            return engine.generate([english_text], job)[0], 1
+            return engine.generate([english_text], job)[0], 1, []
+        if before <= MAX_TRIM_WINDOWS * limit:
+            trimmed = _trim_to_window(english_text, engine.count_tokens, limit)
+            if trimmed is not None:
+                kept, left_out = trimmed
+                return engine.generate([kept], job)[0], 1, left_out
         sentences = [s for p in split_paragraphs(english_text) for s in split_sentences(p, "en")]
         chunks = pack(sentences, engine.count_tokens, limit)
         first_pass = len(chunks)
@@ -448,18 +461,58 @@ class Pipeline:
             partials = [p for p in engine.generate(chunks, partial_job) if p.strip()]
             combined = " ".join(partials)
             if not partials:
-                return "", first_pass
+                return "", first_pass, []
             size = engine.count_tokens([combined])[0]
             if size <= limit:
-                return engine.generate([combined], job)[0], first_pass
+                return engine.generate([combined], job)[0], first_pass, []
             if size > MIN_SHRINK * before:
                 # The model is not condensing (a degenerate or misconfigured model): more rounds
                 # would only grow the work, so the partial summaries are the answer, in order.
-                return combined, first_pass
+                return combined, first_pass, []
             before = size
             sentences = [s for p in partials for s in split_sentences(p, "en")]
             chunks = pack(sentences, engine.count_tokens, limit)
-        return combined, first_pass
+        return combined, first_pass, []
+
+
+def _trim_to_window(
+    text: str, count_tokens: Callable[[Sequence[str]], list[int]], limit: int
+) -> tuple[str, list[str]] | None:
+    """`text` without its least central sentences, so that it fits `limit` tokens, and the sentences
+    left out (in article order); None when even the lead paragraph alone does not fit.
+
+    Centrality is the extractive summariser's TF-IDF score with its lead bias
+    (`service.engines.extractive.rank_sentences`); the first paragraph is always kept, and so is
+    the order of what is kept."""
+    from service.engines.extractive import rank_sentences
+
+    paragraphs = [split_sentences(p, "en") for p in split_paragraphs(text)]
+    paragraphs = [p for p in paragraphs if p]
+    flat = [(i, s) for i, p in enumerate(paragraphs) for s in p]
+    if len(paragraphs) < 2:
+        return None
+    lead = len(paragraphs[0])
+    order = [k for k in reversed(rank_sentences([s for _, s in flat])) if k >= lead]  # least central first
+    dropped: set[int] = set()
+
+    def joined() -> str:
+        kept = [
+            [s for k, (i, s) in enumerate(flat) if i == n and k not in dropped]
+            for n in range(len(paragraphs))
+        ]
+        return "\n\n".join(join_sentences(p, "en") for p in kept if p)
+
+    sizes = count_tokens([s for _, s in flat])
+    total = count_tokens([text])[0]
+    for k in order:
+        if total <= limit and count_tokens([joined()])[0] <= limit:
+            break
+        dropped.add(k)
+        total -= sizes[k]
+    kept_text = joined()
+    if count_tokens([kept_text])[0] > limit:
+        return None
+    return kept_text, [s for k, (_, s) in enumerate(flat) if k in dropped]
 
 
 def _quality_flags(

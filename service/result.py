@@ -47,6 +47,10 @@ class Result:
     #: Lines taken out of the article as page furniture, as dicts: text, reason (see
     #: service.text.furniture). Empty when the run kept every line (`clean=False`).
     removed: list[dict[str, str]] = field(default_factory=list)
+    #: English sentences the summariser did not read, in article order: an article up to 1.5 windows
+    #: long is summarised in one pass over its most central sentences, lead paragraph always kept
+    #: (`service.pipeline.MAX_TRIM_WINDOWS`). Empty when it read everything.
+    summary_left_out: list[str] = field(default_factory=list)
     #: Where the article came from, for a link (`WebDocument.source()`): kind "url", url, final_url
     #: (after redirects), content_type, title, author, date, site, format, encoding. None otherwise.
     source: dict[str, Any] | None = None
