@@ -285,3 +285,13 @@ def test_more_actors_than_a_local_ray_has_cpus_is_refused(corpus, tiny_greedy, t
     )
     assert proc.returncode == 2, proc.stderr
     assert "64 actor(s) × 1 CPU need more than the" in proc.stderr and "lower --actors" in proc.stderr
+
+
+def test_one_run_per_output_folder_at_a_time(tmp_path):
+    from service.cluster.store import OutputStore
+
+    first = OutputStore(tmp_path, {"models": {}, "options": {}})
+    with pytest.raises(InputError, match="Another run is writing"):
+        OutputStore(tmp_path, {"models": {}, "options": {}})
+    first.close()
+    OutputStore(tmp_path, {"models": {}, "options": {}}).close()

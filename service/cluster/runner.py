@@ -244,64 +244,66 @@ def run_on_ray(
     model_set = load_model_set(models)  # a broken model set fails here, before any cluster starts
     settings = {"models": model_set.describe(), "options": options}
     store = OutputStore(out_dir, settings)
-    items = collect_items(inputs)
-    todo = [item for item in items if item.key not in store.done]
-    started = time.perf_counter()
-    if not todo:
+    try:
+        items = collect_items(inputs)
+        todo = [item for item in items if item.key not in store.done]
+        started = time.perf_counter()
+        if not todo:
+            return _summarise(
+                store,
+                items,
+                len(items),
+                0,
+                0.0,
+                actors or 0,
+                cpus_per_actor,
+                "nothing to do",
+                model_set.describe(),
+                options,
+            )
+        started_ray, where = _connect(ray, address, num_cpus)
+        try:
+            cpus = ray.cluster_resources().get("CPU", 1)
+            if actors is None:
+                actors = max(1, int(cpus // cpus_per_actor))
+            # a local Ray cannot grow: asking it for more than it has would wait forever
+            if where == "local Ray" and actors * cpus_per_actor > cpus:
+                raise InputError(
+                    f"{actors} actor(s) × {cpus_per_actor:g} CPU need more than the {cpus:g} CPUs of this machine; "
+                    "lower --actors or --cpus-per-actor"
+                )
+            _stream(
+                ray,
+                todo,
+                store,
+                model_set,
+                limits,
+                engines,
+                options,
+                actors,
+                cpus_per_actor,
+                batch_size,
+                markdown,
+                on_shard,
+            )
+        finally:
+            if started_ray:
+                ray.shutdown()
+        seconds = time.perf_counter() - started
         return _summarise(
             store,
             items,
-            len(items),
-            0,
-            0.0,
-            actors or 0,
+            len(items) - len(todo),
+            len(todo),
+            seconds,
+            actors,
             cpus_per_actor,
-            "nothing to do",
+            where,
             model_set.describe(),
             options,
         )
-    started_ray, where = _connect(ray, address, num_cpus)
-    try:
-        cpus = ray.cluster_resources().get("CPU", 1)
-        if actors is None:
-            actors = max(1, int(cpus // cpus_per_actor))
-        if (
-            where == "local Ray" and actors * cpus_per_actor > cpus
-        ):  # a local Ray cannot grow: it would wait forever
-            raise InputError(
-                f"{actors} actor(s) × {cpus_per_actor:g} CPU need more than the {cpus:g} CPUs of this machine; "
-                "lower --actors or --cpus-per-actor"
-            )
-        _stream(
-            ray,
-            todo,
-            store,
-            model_set,
-            limits,
-            engines,
-            options,
-            actors,
-            cpus_per_actor,
-            batch_size,
-            markdown,
-            on_shard,
-        )
     finally:
-        if started_ray:
-            ray.shutdown()
-    seconds = time.perf_counter() - started
-    return _summarise(
-        store,
-        items,
-        len(items) - len(todo),
-        len(todo),
-        seconds,
-        actors,
-        cpus_per_actor,
-        where,
-        model_set.describe(),
-        options,
-    )
+        store.close()
 
 
 def _stream(

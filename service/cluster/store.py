@@ -13,6 +13,7 @@ run and is removed, as are temporary files.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -59,11 +60,32 @@ class OutputStore:
         self.out_dir = Path(out_dir)
         self.shard_dir = self.out_dir / SHARDS
         self.shard_dir.mkdir(parents=True, exist_ok=True)
-        self._check_settings(settings)
+        self._lock = self._take_lock()
+        try:
+            self._check_settings(settings)
+        except BaseException:
+            self.close()
+            raise
         self._remove_leftovers()
         self.done: set[str] = {key for key, _ in self.records()}
         self.run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         self._next = 0
+
+    def _take_lock(self):
+        """One run per folder at a time: two would both process what neither has written yet."""
+        lock = (self.out_dir / ".lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise InputError(
+                f"Another run is writing into '{self.out_dir}'; wait for it or choose a new --out"
+            ) from None
+        return lock  # held until `close()` (or the end of the process)
+
+    def close(self) -> None:
+        """Let another run write into the folder."""
+        self._lock.close()
 
     def _check_settings(self, settings: dict) -> None:
         """Results in one folder must come from one model set and one set of options."""
