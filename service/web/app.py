@@ -110,7 +110,7 @@ def create_app(
     if ui:
         import gradio as gr
 
-        from service.web.gradio_ui import CSS, THEME, build_demo
+        from service.web.gradio_ui import CSS, HEAD, THEME, build_demo
 
         demo = build_demo(backend)
         access = backend.access
@@ -126,6 +126,7 @@ def create_app(
             footer_links=["api", "settings"],
             theme=THEME,
             css=CSS,
+            head=HEAD,
         )
         app.state.demo = demo
     # Outermost: client address, closed paths, login failures, bodies and file paths (issue 9).

@@ -17,21 +17,15 @@ Client endpoints (parameter names are the handlers' argument names):
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shutil
-import tempfile
-import threading
 import time
-import uuid
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from service.batch import BatchItem, write_jsonl, write_markdown_zip
+from service.batch import BatchItem
 from service.documents import SUPPORTED_EXTENSIONS, read_document
 from service.errors import (
     EmptyInput,
@@ -43,8 +37,11 @@ from service.languages import NAMES
 from service.options import LENGTHS
 from service.result import Result
 from service.text.glossary import read_glossary_file
+from service.web import page_single, page_text
 from service.web.backend import Backend
 from service.web.guard import uploaded_path
+from service.web.page_css import CSS, HEAD, THEME  # noqa: F401 (app.py takes them from here)
+from service.web.page_downloads import KEEP_DOWNLOADS, Downloads  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -66,29 +63,9 @@ FILE_TYPES = list(SUPPORTED_EXTENSIONS)
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 #: Every event that runs models shares one concurrency limit in Gradio's queue (the queue's default).
 MODEL_WORK = "models"
-#: Result files kept for download before the oldest are deleted (Gradio copies them into its cache).
-KEEP_DOWNLOADS = 64
 #: Gradio's cache (uploads, and results copied there for download) is swept every hour of files older
 #: than an hour: disk use stays bounded however many requests come.
 CACHE_SWEEP_S = 3600
-#: Local fonts only: the page must not fetch fonts from the internet, and CJK needs Noto CJK.
-FONTS = [
-    "Noto Sans",
-    "Noto Sans CJK KR",
-    "Noto Sans CJK JP",
-    "Apple SD Gothic Neo",
-    "Hiragino Sans",
-    "Malgun Gothic",
-    "Yu Gothic",
-    "ui-sans-serif",
-    "system-ui",
-    "sans-serif",
-]
-THEME = gr.themes.Default(font=FONTS, font_mono=["Noto Sans Mono CJK KR", "ui-monospace", "monospace"])
-CSS = """
-#out-en textarea, #out-ko textarea, #out-ja textarea { font-size: 1rem; line-height: 1.6; }
-#status textarea { font-size: 0.85rem; }
-"""
 
 
 def user_error(exc: ServiceError) -> gr.Error:
@@ -118,10 +95,12 @@ def details_text(result: Result, source: dict[str, Any]) -> str:
             lines.append("Page: " + "; ".join(about))
     else:
         lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
+    lines.append(page_text.input_note(source))
     if result.title:
         lines.append(f"Headline: {result.title}")
     lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
-    lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in result.models.items()))
+    models = page_text.public_models(result.models)  # names only: where they live is not for the page
+    lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in models.items()))
     stages = [f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items() if stage != "total"]
     lines.append("Time per stage: " + ", ".join(stages))
     if "total" in result.timings:
@@ -133,9 +112,8 @@ def details_text(result: Result, source: dict[str, Any]) -> str:
 
 
 def warnings_text(result: Result) -> str:
-    lines = [f"⚠ {q.get('field', '')}: {q.get('message', '')}" for q in result.quality]
-    lines += [f"⚠ {warning}" for warning in result.warnings]
-    return "\n".join(lines) if lines else "No quality warnings."
+    """Grouped by kind, in words (`page_text.grouped_warnings`)."""
+    return page_text.grouped_warnings(result)
 
 
 def aligned_rows(result: Result) -> list[list[str]]:
@@ -147,54 +125,14 @@ def aligned_rows(result: Result) -> list[list[str]]:
         for index in entry["segments"]:
             applied.setdefault(index, []).append(f"{entry['language']}: {entry['form']}")
     rows = []
+    marks = page_text.flagged_rows(result)
     for i, s in enumerate(result.segments):
         sources = "\n".join(
             f"¶{x['paragraph'] + 1}.{x['sentence'] + 1} ({x['score']:.2f}) {x['text']}" for x in s.sources
         )
-        rows.append([str(i + 1), s.en, s.ko, s.ja, sources, " · ".join(applied.get(i, []))])
+        number = page_text.row_marker(i + 1, marks.get(i, []))
+        rows.append([number, s.en, s.ko, s.ja, sources, " · ".join(applied.get(i, []))])
     return rows
-
-
-def article_texts(result: Result) -> tuple[str, str, str]:
-    article = result.article or {}
-    return tuple("\n\n".join(article.get(lang, [])) for lang in ("en", "ko", "ja"))  # type: ignore[return-value]
-
-
-class Downloads:
-    """Writes each result as JSON and Markdown into its own folder under the system temp directory
-    (where Gradio may serve files from), keeping only the most recent `keep` results."""
-
-    def __init__(self, root: Path | None = None, keep: int = KEEP_DOWNLOADS):
-        self.root = root or Path(tempfile.gettempdir()) / "service-downloads"
-        self.keep = keep
-        self._folders: deque[Path] = deque()
-        self._lock = threading.Lock()
-
-    def _folder(self) -> Path:
-        """A new folder for one result; the oldest beyond `keep` are deleted."""
-        folder = self.root / uuid.uuid4().hex
-        folder.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            self._folders.append(folder)
-            while len(self._folders) > self.keep:
-                shutil.rmtree(self._folders.popleft(), ignore_errors=True)
-        return folder
-
-    def write(self, result: Result, details: dict[str, Any]) -> tuple[str, str]:
-        folder = self._folder()
-        stem = f"summary-{result.source_language}-{result.mode}"
-        json_path = folder / f"{stem}.json"
-        md_path = folder / f"{stem}.md"
-        json_path.write_text(json.dumps(details, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        md_path.write_text(result.to_markdown(), encoding="utf-8")
-        return str(json_path), str(md_path)
-
-    def write_batch(self, items: list[BatchItem]) -> tuple[str, str]:
-        """`results.jsonl` (one object per file, failures included) and `results.zip` (Markdown)."""
-        folder = self._folder()
-        jsonl = write_jsonl(items, folder / "results.jsonl")
-        archive = write_markdown_zip(items, folder / "results.zip")
-        return str(jsonl), str(archive)
 
 
 class Handlers:
@@ -292,22 +230,34 @@ class Handlers:
         result, details = self._run(
             text, file, source_language, length, mode, request, progress, url, glossary
         )
-        json_path, md_path = self.downloads.write(result, details)
-        article_en, article_ko, article_ja = article_texts(result)
-        return (
-            result.summary,
-            result.translations.get("ko", ""),
-            result.translations.get("ja", ""),
-            warnings_text(result),
-            details_text(result, details["input"]),
-            aligned_rows(result),
-            gr.update(visible=result.article is not None),
-            article_en,
-            article_ko,
-            article_ja,
-            gr.update(value=json_path, interactive=True),
-            gr.update(value=md_path, interactive=True),
+        # The page's downloads name models, not where they live on the server.
+        public = {**details, "models": page_text.public_models(result.models)}
+        paths = self.downloads.write_all(result, public)
+        rows = aligned_rows(result)
+        return page_single.result_values(
+            result, warnings_text(result), details_text(result, details["input"]), rows, paths
         )
+
+    def process_page_or_error(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        url: str | None = "",
+        glossary: Any = "",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple:
+        """`process_page` for the page: an error empties every output and stays on the page, with
+        its own title, until the next run (a toast would vanish and leave the last result shown)."""
+        try:
+            return self.process_page(
+                text, file, source_language, length, mode, url, glossary, request, progress
+            )
+        except gr.Error as error:
+            return page_single.error_values(error)
 
     def _batch(
         self,
@@ -585,6 +535,10 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
                 max_lines=20,
                 elem_id="input-text",
             )
+            limit = handlers.backend.limits.max_chars
+            with gr.Row(elem_id="input-notes"):
+                char_count = gr.HTML(page_text.count_html(0, limit), elem_id="char-count")
+                detected = gr.HTML("", elem_id="detected")
             url_in = gr.Textbox(
                 label="…or paste a link to the article (used instead of the text box)",
                 placeholder="https://…",
@@ -632,12 +586,17 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
             clear_btn = gr.ClearButton(value="Clear", elem_id="clear")
     examples = load_examples()
     if examples:
-        gr.Examples(
+        shown = gr.Examples(
             examples=[[text] for _, text in examples],
             inputs=[text_in],
             example_labels=[label for label, _ in examples],
             label="Example articles",
         )
+        # One input at a time: an example replaces an attached file.
+        shown.dataset.click(lambda: None, outputs=[file_in], queue=False, api_visibility="private")
+    gr.HTML('<h2 id="results-start" class="results-title">Results</h2>', elem_id="results-heading")
+    error_box = gr.HTML("", visible=False, elem_id="page-error")
+    announce = gr.HTML("", elem_id="announce")
     with gr.Row(equal_height=True):
         out_en = gr.Textbox(label="English", lines=8, interactive=False, buttons=["copy"], elem_id="out-en")
         out_ko = gr.Textbox(label="한국어", lines=8, interactive=False, buttons=["copy"], elem_id="out-ko")
@@ -654,7 +613,8 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         elem_id="aligned",
     )
     with gr.Column(visible=False, elem_id="article") as article_box:
-        gr.Markdown("### Full article")
+        gr.Markdown("## Full article", elem_id="article-title")
+        article_view = gr.HTML("", elem_id="article-view")
         with gr.Row(equal_height=True):
             article_en = gr.Textbox(
                 label="English", lines=12, interactive=False, buttons=["copy"], elem_id="article-en"
@@ -668,31 +628,16 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
     with gr.Row():
         json_btn = gr.DownloadButton("Download JSON", interactive=False, elem_id="download-json")
         md_btn = gr.DownloadButton("Download Markdown", interactive=False, elem_id="download-md")
+        docx_btn = gr.DownloadButton("Download Word (DOCX)", interactive=False, elem_id="download-docx")
 
     inputs = [text_in, file_in, source_in, length_in, mode_in, url_in, glossary_in]
-    page_outputs = [
-        out_en,
-        out_ko,
-        out_ja,
-        warnings,
-        details,
-        aligned,
-        article_box,
-        article_en,
-        article_ko,
-        article_ja,
-        json_btn,
-        md_btn,
-    ]
-    run_btn.click(
-        handlers.process_page,
-        inputs=inputs,
-        outputs=page_outputs,
-        api_visibility="private",
-        show_progress_on=[out_en, out_ko, out_ja],
-        concurrency_id=MODEL_WORK,
-    )
-    clear_btn.add([text_in, url_in, file_in, out_en, out_ko, out_ja, warnings, details, aligned])
+    tab = page_single.SingleTab(
+        text_in, file_in, run_btn, clear_btn, char_count, detected, out_en, out_ko, out_ja, warnings,
+        details, aligned, article_box, article_en, article_ko, article_ja, json_btn, md_btn, docx_btn,
+        article_view, error_box, announce,
+    )  # fmt: skip
+    page_single.wire(tab, handlers.process_page_or_error, inputs, limit, MODEL_WORK)
+    clear_btn.add([text_in, url_in, file_in])
     return inputs
 
 

@@ -1,0 +1,204 @@
+"""The one-article tab's behaviour around a run: one input at a time, outputs cleared when a run
+starts (and on Clear), the error kept on the page, the button disabled while a run is going, the
+character count, and the values every output gets from a finished `Result`.
+
+`service.web.gradio_ui` lays the components out and hands them here as `SingleTab`; the order of
+`SingleTab.outputs()` is the order of the values `result_values`, `cleared_values` and
+`error_values` return.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from service.errors import ServiceError
+from service.result import Result
+from service.text.clean import clean_text
+from service.web import page_text
+from service.web.page_css import SCROLL_TO_RESULTS
+
+RUN_LABEL = "Summarise and translate"
+RUNNING_LABEL = "Working… (results appear below)"
+TEXT_LABEL = "Article text"
+TEXT_LABEL_WITH_FILE = "Article text: not used while a file is attached (remove the file to use it)"
+
+
+@dataclass
+class SingleTab:
+    """The components the run events touch (all created by `gradio_ui._single_article_tab`)."""
+
+    text_in: Any
+    file_in: Any
+    run_btn: Any
+    clear_btn: Any
+    char_count: Any
+    detected: Any
+    # outputs, in the order of `outputs()`:
+    out_en: Any
+    out_ko: Any
+    out_ja: Any
+    warnings: Any
+    details: Any
+    aligned: Any
+    article_box: Any
+    article_en: Any
+    article_ko: Any
+    article_ja: Any
+    json_btn: Any
+    md_btn: Any
+    docx_btn: Any
+    article_view: Any
+    error_box: Any
+    announce: Any
+
+    def outputs(self) -> list[Any]:
+        return [
+            self.out_en,
+            self.out_ko,
+            self.out_ja,
+            self.warnings,
+            self.details,
+            self.aligned,
+            self.article_box,
+            self.article_en,
+            self.article_ko,
+            self.article_ja,
+            self.json_btn,
+            self.md_btn,
+            self.docx_btn,
+            self.article_view,
+            self.error_box,
+            self.announce,
+            self.detected,
+        ]
+
+
+def result_values(
+    result: Result, warnings: str, details: str, rows: list[list[str]], paths: tuple[str, str, str]
+) -> tuple:
+    """Every output of a finished run, in `SingleTab.outputs()` order."""
+    article = result.article or {}
+    en, ko, ja = ("\n\n".join(article.get(lang, [])) for lang in ("en", "ko", "ja"))
+    json_path, md_path, docx_path = paths
+    flagged = sum(1 for q in result.quality)
+    done = "Finished: English summary, Korean and Japanese translations are ready"
+    done += f", with {flagged} quality warning(s)." if flagged else "."
+    return (
+        result.summary,
+        result.translations.get("ko", ""),
+        result.translations.get("ja", ""),
+        warnings,
+        details,
+        rows,
+        gr.update(visible=result.article is not None),
+        en,
+        ko,
+        ja,
+        gr.update(value=json_path, interactive=True),
+        gr.update(value=md_path, interactive=True),
+        gr.update(value=docx_path, interactive=True),
+        page_text.article_html(result),
+        gr.update(value="", visible=False),
+        page_text.announce_html(done),
+        html.escape(page_text.detected_line(result)),
+    )
+
+
+def cleared_values(announcement: str = "") -> tuple:
+    """Every output empty: what a run starts from, and what Clear leaves."""
+    return (
+        "",
+        "",
+        "",
+        "",
+        "",
+        [],
+        gr.update(visible=False),
+        "",
+        "",
+        "",
+        gr.update(value=None, interactive=False),
+        gr.update(value=None, interactive=False),
+        gr.update(value=None, interactive=False),
+        "",
+        gr.update(value="", visible=False),
+        page_text.announce_html(announcement) if announcement else "",
+        "",
+    )
+
+
+def error_values(error: gr.Error) -> tuple:
+    """Every output empty but the error panel: the error's own title and message, on the page."""
+    # `user_error` escaped < and > for Gradio's toast; the panel escapes everything itself.
+    message = str(error.message).replace("&lt;", "<").replace("&gt;", ">")
+    title = getattr(error, "title", None) or "Error"
+    values = list(cleared_values())
+    values[14] = gr.update(value=page_text.error_html(title, message), visible=True)
+    values[15] = page_text.announce_html(f"{title}: {message}")
+    return tuple(values)
+
+
+def char_count(text: str | None, limit: int) -> str:
+    """Characters as the limit check counts them (after `clean_text`), against the limit."""
+    try:
+        count = len(clean_text(text or ""))
+    except ServiceError:
+        count = 0
+    return page_text.count_html(count, limit)
+
+
+def file_toggle(file: Any) -> Any:
+    """One input at a time: an attached file disables the text box (and says so in its label)."""
+    attached = bool(file)
+    return gr.update(interactive=not attached, label=TEXT_LABEL_WITH_FILE if attached else TEXT_LABEL)
+
+
+def wire(tab: SingleTab, run: Any, inputs: list[Any], limit: int, concurrency_id: str) -> None:
+    """The run: disable the button and clear the outputs at once (bringing them into view), run,
+    then enable the button again whatever happened. Clear, the file toggle and the count."""
+    outputs = tab.outputs()
+
+    def start() -> tuple:
+        return (gr.update(interactive=False, value=RUNNING_LABEL), *cleared_values("Working…"))
+
+    def finish() -> Any:
+        return gr.update(interactive=True, value=RUN_LABEL)
+
+    tab.run_btn.click(
+        start,
+        outputs=[tab.run_btn, *outputs],
+        js=SCROLL_TO_RESULTS,
+        queue=False,
+        api_visibility="private",
+        show_progress="hidden",
+    ).then(
+        run,
+        inputs=inputs,
+        outputs=outputs,
+        api_visibility="private",
+        show_progress_on=[tab.out_en, tab.out_ko, tab.out_ja],
+        concurrency_id=concurrency_id,
+    ).then(finish, outputs=[tab.run_btn], queue=False, api_visibility="private", show_progress="hidden")
+    tab.clear_btn.click(
+        lambda: cleared_values(),
+        outputs=outputs,
+        queue=False,
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    tab.file_in.change(
+        file_toggle, inputs=[tab.file_in], outputs=[tab.text_in], queue=False, api_visibility="private"
+    )
+    tab.text_in.change(
+        lambda text: char_count(text, limit),
+        inputs=[tab.text_in],
+        outputs=[tab.char_count],
+        queue=False,
+        api_visibility="private",
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
