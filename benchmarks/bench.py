@@ -245,8 +245,11 @@ def worker_service(cfg: dict[str, Any]) -> dict[str, Any]:
     from service.text.segment import split_sentences
 
     roles = ["summarise", "en-ko", "en-ja"] + [f"{lang}-en" for lang in cfg["languages"] if lang != "en"]
+    from service.settings import Settings
+
+    engines = Settings.from_env().engines  # SERVICE_CT2_THREADS etc. of the variants (`env`)
     start = time.perf_counter()
-    warm = Pipeline(models=cfg["models"])
+    warm = Pipeline(models=cfg["models"], engines=engines)
     failures = {k: v for k, v in warm.warm_up(roles).items() if v}
     if failures:
         raise RuntimeError(f"models failed to load: {failures}")
@@ -259,7 +262,7 @@ def worker_service(cfg: dict[str, Any]) -> dict[str, Any]:
         warm.run(article_text(True, language=language), mode="article")
 
     def run(mode: str, text: str, language: str) -> dict[str, Any]:
-        pipeline = Pipeline(models=cfg["models"])  # a fresh sentence cache; the engines stay loaded
+        pipeline = Pipeline(models=cfg["models"], engines=engines)  # a fresh cache; engines stay loaded
         seen: dict[str, float] = {}
         t0 = time.perf_counter()
 
@@ -442,6 +445,16 @@ def contenders(
                 "reps": 1,
                 "languages": ["en"],
                 "map_reduce": True,
+            }
+        )
+        plan.append(  # thread policy: every model 2 intra-op threads in 1 worker (the 1024-dim en-ko too)
+            {
+                "name": "(c) all cores to every model",
+                "kind": "service",
+                "models": str(sets["ct2"]),
+                "reps": 1,
+                "languages": ["en"],
+                "env": {"SERVICE_CT2_THREADS": cpu_description()[2], "SERVICE_CT2_INTER_THREADS": 1},
             }
         )
         if "nllb" in sets:
