@@ -118,6 +118,9 @@ class Result:
         if self.removed:
             lines += ["", "## Removed from the article", ""]
             lines += [f"- {escape_markdown(r['reason'])}: {escape_markdown(r['text'])}" for r in self.removed]
+        if self.summary_left_out:
+            lines += ["", "## Not read by the summariser (least central sentences)", ""]
+            lines += [f"- {escape_markdown(sentence)}" for sentence in self.summary_left_out]
         if self.quality:
             lines += ["", "## Quality warnings", ""]
             lines += [f"- {q['field']}: {escape_markdown(q['message'])}" for q in self.quality]
@@ -184,6 +187,12 @@ class Result:
         if self.removed:
             out += ["", f"== Removed from the article ({len(self.removed)} lines) =="]
             out += [f"- {r['reason']}: {r['text']}" for r in self.removed]
+        if self.summary_left_out:
+            out += [
+                "",
+                f"== Not read by the summariser ({len(self.summary_left_out)} least central sentences) ==",
+            ]
+            out += [f"- {sentence}" for sentence in self.summary_left_out]
         if self.quality:
             out += ["", "== Quality warnings =="] + [f"- {q['field']}: {q['message']}" for q in self.quality]
         for warning in self.warnings:

@@ -102,3 +102,12 @@ def test_a_lead_longer_than_the_window_falls_back_to_map_reduce():
 def test_one_paragraph_is_never_trimmed():
     text = " ".join(LEAD + BODY[0] + BODY[1])
     assert _trim_to_window(text, FakeEngine().count_tokens, SMALL_WINDOW) is None
+
+
+def test_the_renderings_list_what_the_summariser_did_not_read(pipeline):
+    result = pipeline.run(article([LEAD, *BODY]), source_language="en")
+    assert result.summary_left_out
+    for rendering in (result.to_markdown(), result.to_text()):
+        assert "Not read by the summariser" in rendering
+        for sentence in result.summary_left_out:
+            assert sentence.split()[1] in rendering  # Markdown escapes punctuation, words stay
