@@ -2,10 +2,11 @@
 
 Each glossary term found in a source sentence is replaced by a placeholder `[T1]`, `[T2]`, ... before
 the model sees it, and the placeholder in the model's output is replaced by the term's form in the
-target language. ASCII brackets, a capital letter and digits are copied unchanged by every family the
-service runs (Marian/opus-mt and NLLB SentencePiece vocabularies hold all of them, unlike private-use
-or rare brackets, which become `<unk>`), and news text almost never contains them; a sentence that
-already does is simply not protected.
+target language. The form is plain ASCII (brackets, a capital letter, digits), chosen because every
+SentencePiece vocabulary the service's families use can spell it without `<unk>` (private-use or
+rare brackets may not be), and because news text almost never contains it; a sentence that already
+does is simply not protected. How often real models keep it has not been measured here (this
+machine has no real weights), which is why survival is checked on every sentence rather than assumed.
 
 A model may still drop, duplicate or mangle a placeholder. Then the output is not guessed at: the
 sentence is translated again *without* placeholders and the outcome says which terms could not be
