@@ -2,9 +2,9 @@
 
 Each glossary term found in a source sentence is replaced by a placeholder `[T1]`, `[T2]`, ... before
 the model sees it, and the placeholder in the model's output is replaced by the term's form in the
-target language. The form is plain ASCII (brackets, a capital letter, digits), chosen because every
-SentencePiece vocabulary the service's families use can spell it without `<unk>` (private-use or
-rare brackets may not be), and because news text almost never contains it; a sentence that already
+target language. The form is plain ASCII (brackets, a capital letter, digits): characters that
+vocabularies trained on news text hold (private-use or rare brackets may become `<unk>`), in a
+combination that news text almost never contains; a sentence that already
 does is simply not protected. How often real models keep it has not been measured here (this
 machine has no real weights), which is why survival is checked on every sentence rather than assumed.
 
