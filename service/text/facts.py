@@ -180,6 +180,49 @@ def spelled_numbers(text: str) -> set[str]:
                 values.add(str(value * _SCALES[after.lower()]))
         elif lower in _MONTHS and (lower != "may" or word[0].isupper()):
             values.add(str(_MONTHS.index(lower) + 1))
+    return values | _cjk_numbers(text)
+
+
+_KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十百千]+(?:[万億兆][〇一二三四五六七八九十百千]*)*")
+#: Native Korean numbers written as words before a counter (세 명, 두 도시); 한 is "one".
+_KOREAN_NUMBERS = {
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
+    "열": 10,
+}
+
+
+def _kanji_value(text: str) -> int:
+    """三 = 3, 二十五 = 25, 三百万 = 3,000,000 (positional kanji like 二〇二六 = 2026 too)."""
+    if all(c in _KANJI_DIGITS for c in text):
+        return int("".join(str(_KANJI_DIGITS[c]) for c in text))
+    total = section = digit = 0
+    for c in text:
+        if c in _KANJI_DIGITS:
+            digit = _KANJI_DIGITS[c]
+        elif c in _KANJI_UNITS:
+            section += (digit or 1) * _KANJI_UNITS[c]
+            digit = 0
+        else:  # 万 億 兆
+            total += (section + digit) * _SCALES[c]
+            section = digit = 0
+    return total + section + digit
+
+
+def _cjk_numbers(text: str) -> set[str]:
+    """Values a Korean or Japanese source writes without digits: kanji numerals and native Korean
+    number words (support only, like the English number words)."""
+    values = {str(_kanji_value(m.group(0))) for m in _KANJI_NUMBER.finditer(text)}
+    values |= {str(_KOREAN_NUMBERS[w]) for w in text.split() if w in _KOREAN_NUMBERS}
     return values
 
 

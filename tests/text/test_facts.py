@@ -113,3 +113,17 @@ def test_the_shipped_references_are_not_flagged():
             if found:
                 flagged[item["id"]] = found
     assert flagged == {"en-ko-032": ["1"]}
+
+
+def test_kanji_numerals_and_korean_number_words_support_figures():
+    japanese = "三人が二十五日に三百万円を寄付した。二〇二六年の計画だ。"
+    english = "3 people gave 3 million yen on the 25th for the 2026 plan."
+    assert unsupported(english, japanese, output_language="en", source_language="ja") == []
+    assert unsupported(
+        "4 people gave 3 million yen.", japanese, output_language="en", source_language="ja"
+    ) == ["4"]
+    korean = "세 명이 두 도시를 방문했다."
+    assert unsupported("3 people visited 2 cities.", korean, output_language="en", source_language="ko") == []
+    assert unsupported("5 people visited 2 cities.", korean, output_language="en", source_language="ko") == [
+        "5"
+    ]
