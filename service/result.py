@@ -6,6 +6,7 @@ The UI, the CLI and the HTTP endpoint all show this one object, so they cannot d
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -202,8 +203,15 @@ class Result:
         return "\n".join(out)
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+!|~"})
+#: Characters that make Markdown anywhere in a line. Parentheses and `!` need no escape once `[`
+#: and `]` are escaped (no link or image can form), and `\\(` in a news sentence reads badly.
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+#: Characters that make Markdown only at the start of a line (headings, lists, quotes).
+_LINE_START = re.compile(r"^(\s*)([#+>-]|\d+(?=[.)]\s))", re.MULTILINE)
 
 
 def escape_markdown(text: str) -> str:
-    return text.translate(_MARKDOWN_SPECIAL)
+    """Text shown literally in Markdown: inline markup escaped, and a line that would start a
+    heading or list (`# `, `- `, `1. `) has its first mark escaped."""
+    escaped = text.translate(_MARKDOWN_SPECIAL)
+    return _LINE_START.sub(lambda m: m[1] + "\\" + m[2] if not m[2][0].isdigit() else m[0] + "\\", escaped)

@@ -123,10 +123,14 @@ def test_terminal_text_without_article_quality_or_warnings():
     assert "== Article" not in text and "Quality warnings" not in text and "Warning:" not in text
 
 
-def test_escape_markdown_escapes_every_special_character():
-    special = "\\`*_{}[]<>()#+!|~"
+def test_escape_markdown_escapes_what_makes_markup_and_nothing_else():
+    special = "\\`*_[]<>|~"
     assert escape_markdown(special) == "".join("\\" + c for c in special)
     assert escape_markdown("plain 텍스트 1.5") == "plain 텍스트 1.5"
+    # Parentheses and ! stay as written (no link can form without [ ]): no `\(` in a news sentence.
+    assert escape_markdown("서울(연합뉴스) 'Wow!' (AP)") == "서울(연합뉴스) 'Wow!' (AP)"
+    # Line-start marks that would make a heading or a list are escaped; elsewhere they stay.
+    assert escape_markdown("# 1\n- two\n3. three\nA #1 + B - C") == "\\# 1\n\\- two\n3\\. three\nA #1 + B - C"
 
 
 LINK = {

@@ -31,6 +31,9 @@ SUPPORTED_LANGUAGES = CODES
 #: How sentences are put back together: Japanese writes no space between sentences.
 SENTENCE_JOINERS = {code: lang.joiner for code, lang in LANGUAGES.items()}
 _BLANK_LINE = re.compile(r"\n\s*\n")
+#: A line that ends a sentence: a full stop, question or exclamation mark (any width), or an ellipsis,
+#: maybe followed by closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’」』)）\]]*$")
 
 
 class SentenceSplitter(Protocol):
@@ -172,13 +175,30 @@ def split_paragraphs(text: str) -> list[str]:
     lines inside a paragraph. Within a blank-line block, wrapped lines are joined.
     """
     if _BLANK_LINE.search(text):
-        blocks = _BLANK_LINE.split(text)
-        return [joined for b in blocks if (joined := _join_wrapped(b))]
+        return [paragraph for block in _BLANK_LINE.split(text) for paragraph in _block_paragraphs(block)]
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def _join_wrapped(block: str) -> str:
+def _block_paragraphs(block: str) -> list[str]:
+    """One blank-line block's paragraphs. A block is hard-wrapped (PDF, plain-text mail) when most of
+    its line ends fall inside a sentence: then all its lines are one paragraph. Otherwise a line that
+    ends a sentence ends a paragraph (pasted articles often put single line breaks between
+    paragraphs under a blank-line-separated headline), and only lines cut mid-sentence are joined."""
     lines = [line.strip() for line in block.split("\n") if line.strip()]
+    inner = lines[:-1]
+    cut = sum(1 for line in inner if not _SENTENCE_END.search(line))
+    if inner and cut / len(inner) > 0.5:
+        return [_join_lines(lines)]
+    paragraphs: list[list[str]] = []
+    for line in lines:
+        if paragraphs and not _SENTENCE_END.search(paragraphs[-1][-1]):
+            paragraphs[-1].append(line)
+        else:
+            paragraphs.append([line])
+    return [_join_lines(p) for p in paragraphs]
+
+
+def _join_lines(lines: list[str]) -> str:
     out = ""
     for line in lines:
         if out and not (_is_cjk(out[-1]) or _is_cjk(line[0])):

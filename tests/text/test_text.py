@@ -125,7 +125,22 @@ def test_japanese_sentences_keep_quoted_speech_together():
 
 
 def test_paragraphs_by_line_or_by_blank_line():
-    assert split_paragraphs("One.\nTwo.\n\nThree.") == ["One. Two.", "Three."]
+    # Single line breaks between sentences keep paragraphs apart, also next to blank lines (issue 16)...
+    assert split_paragraphs("One.\nTwo.\n\nThree.") == ["One.", "Two.", "Three."]
+    assert split_paragraphs("Headline\n\n첫 문단이다.\n둘째 문단이다.”\n셋째。") == [
+        "Headline",
+        "첫 문단이다.",
+        "둘째 문단이다.”",
+        "셋째。",
+    ]
+    # ...while a clearly hard-wrapped block (most line ends inside a sentence) is one paragraph.
+    wrapped = "The council met on\nTuesday and approved\nthe plan. It will\ncost 3 million.\n\nNext."
+    assert split_paragraphs(wrapped) == [
+        "The council met on Tuesday and approved the plan. It will cost 3 million.",
+        "Next.",
+    ]
+    # A line cut mid-sentence joins the next even in a block of whole-sentence lines.
+    assert split_paragraphs("One.\nTwo is\nlong.\nThree.\n\nX") == ["One.", "Two is long.", "Three.", "X"]
     assert split_paragraphs("One.\nTwo.\nThree.") == ["One.", "Two.", "Three."]
     # Wrapped Japanese lines join without a space; Korean keeps its word spacing.
     assert split_paragraphs("政府は新しい\n政策を発表した。\n\n次") == ["政府は新しい政策を発表した。", "次"]

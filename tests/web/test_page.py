@@ -26,11 +26,11 @@ pytestmark = [
 
 DESKTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
-#: A Korean news article whose paragraphs are separated by single line breaks, after a blank line.
+#: A Korean news article: a headline, then paragraphs separated by a single and by a blank line.
 ARTICLE_KO = (
     "부산시, 심야버스 노선 두 배로\n\n"
     "부산시는 내년 3월부터 심야버스 노선을 6개에서 12개로 늘린다고 18일 밝혔다.\n"
-    "새 노선은 서면과 해운대를 중심으로 새벽 2시까지 운행한다.\n"
+    "새 노선은 서면과 해운대를 중심으로 새벽 2시까지 운행한다.\n\n"
     "시는 “야간 근무자의 귀갓길이 한결 편해질 것”이라고 말했다."
 )
 ARTICLE_EN = (
@@ -225,7 +225,7 @@ def test_korean_and_japanese_carry_lang_and_japanese_is_drawn_in_japanese_forms(
     view = page.evaluate(
         "() => [...document.querySelectorAll('#article-view tbody td')].map((td) => td.getAttribute('lang'))"
     )
-    assert view[:3] == ["en", "ko", "ja"] and len(view) == 9  # three paragraphs, kept apart
+    assert view[:3] == ["en", "ko", "ja"] and len(view) == 12  # headline and three paragraphs
     family = page.evaluate("() => getComputedStyle(document.querySelector('#out-ja textarea')).fontFamily")
     assert family.split(",")[1].strip().strip('"') == "Noto Sans CJK JP", family
     # Same text, same box size: the Japanese column draws other glyphs than the Korean one, while the
