@@ -260,13 +260,18 @@ class Guard:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise _too_large(self.max_body_bytes)
         body = await read_body(receive, limit=self.max_body_bytes, timeout=self.body_timeout_s)
+        # Every body that parses as JSON is checked, whatever it claims to be: FastAPI parses a body
+        # without a Content-Type as JSON too, and json.loads reads UTF-16 and UTF-32 as well.
         content_type = HTTPConnection(scope).headers.get("content-type", "")
-        if "json" in content_type or body[:1] in (b"{", b"["):
-            data = parse_json(body)
-            refused = server_paths(data, self.upload_dir)
-            if refused:
-                log.warning("Refused a request naming %d server path(s) as files", len(refused))
-                raise _BodyError(400, "files_must_be_uploaded", FILES_MUST_BE_UPLOADED)
+        try:
+            data = parse_json(body) if body.strip() else None
+        except _BodyError:
+            if "json" in content_type or body.lstrip()[:1] in (b"{", b"["):
+                raise
+            data = None  # a form or other non-JSON body (the login form): nothing to check
+        if server_paths(data, self.upload_dir):
+            log.warning("Refused a request naming a server path as a file")
+            raise _BodyError(400, "files_must_be_uploaded", FILES_MUST_BE_UPLOADED)
         replayed = False
 
         async def replay() -> Message:

@@ -205,6 +205,25 @@ def test_queue_join_refuses_a_server_path(open_server, canary):
     assert response.status_code == 400 and FILES_MUST_BE_UPLOADED in response.text
 
 
+@pytest.mark.parametrize(
+    ("encoding", "headers"),
+    [("utf-16", {}), ("utf-32", {}), ("utf-8", {"Content-Type": "text/plain"}), ("utf-8", {})],
+    ids=["utf16-no-type", "utf32-no-type", "utf8-text-plain", "utf8-no-type"],
+)
+def test_a_server_path_in_another_encoding_or_type_is_refused(open_server, canary, encoding, headers):
+    """FastAPI parses a body without a Content-Type as JSON, and json reads UTF-16/32: same rule."""
+    import json
+
+    http = httpx.Client(base_url=open_server.url, timeout=60)
+    body = json.dumps({"data": call_data(http, "process", process_args(file_data(canary["tmp"])))})
+    response = http.post("/gradio_api/call/process", content=body.encode(encoding), headers=headers)
+    text = response.text
+    if response.status_code == 200:  # accepted: the event stream is where a leak would show
+        text += http.get(f"/gradio_api/call/process/{response.json()['event_id']}").text
+    assert_not_leaked(canary["secret"], text)
+    assert response.status_code in (400, 422)
+
+
 @pytest.mark.parametrize("where", WHERE)
 def test_logged_in_user_cannot_read_server_files(login_server, canary, where):
     http = logged_in(login_server)
