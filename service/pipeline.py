@@ -287,7 +287,9 @@ class Pipeline:
                 **{t: [join_sentences(p, t) for p in targets[t][1:]] for t in TARGETS},
             }
         quality = _quality_flags(english_text, summary, translations, article, opts.length, language)
-        quality += unsupported_flags(english_text, summary, translations, article, language, terms)
+        quality += unsupported_flags(
+            english_text, summary, translations, article, language, terms, source_paragraphs[len(headline) :]
+        )
         quality += glossary_flags(segments, log, language, source_rows)
         return Result(
             source_language=language,

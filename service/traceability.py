@@ -111,8 +111,12 @@ def unsupported_flags(
     article: dict[str, list[str]] | None,
     language: str,
     glossary: Glossary | None,
+    story: Sequence[Sequence[str]] = (),
 ) -> list[dict[str, str]]:
-    """Numbers, names and glossary terms in an output that its source does not contain."""
+    """Numbers, names and glossary terms in an output that its source does not contain. The summary's
+    numbers are checked against the article as written (`story`, its sentences by paragraph) when it
+    is Korean or Japanese, so a figure the English translation invented is not taken as support."""
+    original = "\n\n".join(" ".join(p) for p in story) if language != "en" and story else None
     checks = [("summary", summary, "en", english_text, "en", "the article")]
     checks += [
         (f"translations.{t}", translations[t], t, summary, "en", "the English summary") for t in TARGETS
@@ -133,6 +137,7 @@ def unsupported_flags(
             output_language=output_language,
             source_language=source_language,
             glossary=glossary,
+            number_source=original if field == "summary" else None,
         ):
             flags.append({"field": field, "kind": "unsupported", "message": f'"{item}" is not in {where}'})
     return flags

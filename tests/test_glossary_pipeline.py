@@ -249,3 +249,19 @@ def test_translate_building_block_takes_a_glossary_through_the_pivot(fake_pipeli
     assert fake_pipeline.translate(["이재명은 말했다."], "ko", "en", glossary=GLOSSARY) == [
         "[ko-en] Lee Jae-myung은 말했다."
     ]
+
+
+class _InventInPivot(_Plant):
+    def generate(self, texts, job):
+        out = self._engine.generate(texts, job)
+        return [o.replace("12억 달러", "1.3 billion dollars") for o in out] if self._role == "ko-en" else out
+
+
+def test_a_figure_the_pivot_translation_invented_is_flagged_in_the_summary(fake_models):
+    pipeline = Pipeline(models=fake_models)
+    original = pipeline.engine
+    pipeline.engine = lambda role: _InventInPivot(original(role), role)
+    result = pipeline.run(ARTICLE_KO_NAMES, length="short")
+    assert "1.3 billion dollars" in result.summary
+    flags = [(q["field"], q["message"]) for q in result.quality if q["kind"] == "unsupported"]
+    assert flags == [("summary", '"1.3 billion" is not in the article')]

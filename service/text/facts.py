@@ -81,10 +81,26 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+#: A Korean or Japanese amount written in parts: 2만5000, 1조 2000억, 12億5000万 (one number, not two).
+_COMPOUND = re.compile(
+    r"(?<![A-Za-z\d.,])\d[\d,]*(?:\.\d+)?\s?[조兆억億만万천千]"
+    r"(?:\s?\d[\d,]*(?:\.\d+)?\s?[억億만万천千]|\d[\d,]*(?![\d.,]))+"
+)
+_PART = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?([조兆억億만万천千]?)")
+
+
 def numbers(text: str) -> list[tuple[str, tuple[str, bool], tuple[str, bool] | None]]:
     """(surface, (value, is_percent), value before the scale word or None) for each number."""
+    text = _nfkc(text)
     found = []
-    for match in _NUMBER.finditer(_nfkc(text)):
+    for match in _COMPOUND.finditer(text):
+        total = sum(
+            Decimal(digits.replace(",", "")) * _SCALES.get(scale, 1)
+            for digits, scale in _PART.findall(match.group(0))
+        )
+        found.append((match.group(0).strip(), (_canonical(total), False), None))
+    text = _COMPOUND.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _NUMBER.finditer(text):
         digits = match.group("int").replace(",", "") + (
             f".{match.group('frac')}" if match.group("frac") else ""
         )
@@ -331,10 +347,13 @@ def unsupported(
     output_language: str,
     source_language: str,
     glossary: Glossary | None = None,
+    number_source: str | None = None,
 ) -> list[str]:
     """Everything in `output` that `source` does not contain, in order of kind (numbers, names,
-    glossary terms), each listed once as written in the output."""
-    found = unsupported_numbers(output, source)
+    glossary terms), each listed once as written in the output. `number_source`, when given, is the
+    text numbers are checked against instead (a Korean or Japanese article itself, rather than its
+    English translation, so a figure the translation invented is caught in the summary)."""
+    found = unsupported_numbers(output, source if number_source is None else number_source)
     if output_language == "en" and source_language == "en":
         found += [n for n in unsupported_names(output, source) if n not in found]
     found += [

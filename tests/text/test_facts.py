@@ -64,6 +64,20 @@ def test_numbers_are_normalised():
         output_language="ja",
         source_language="en",
     ) == ["30万"]
+    # an amount written in parts is one number
+    assert (
+        unsupported(
+            "관객 2만5000명, 예산 1조 2000억 원",
+            "25,000 people, 1.2 trillion won",
+            output_language="ko",
+            source_language="en",
+        )
+        == []
+    )
+    assert unsupported("25,000 people", "관객 2만5천명", output_language="en", source_language="ko") == []
+    assert unsupported("관객 2만6000명", "25,000 people", output_language="ko", source_language="en") == [
+        "2만6000"
+    ]
 
 
 def test_titles_and_possessives_are_tolerated():
