@@ -130,16 +130,25 @@ def write_jsonl(items: Sequence[BatchItem], path: Path) -> Path:
     return path
 
 
-def write_markdown_zip(items: Sequence[BatchItem], path: Path) -> Path:
+def markdown_names(items: Sequence[BatchItem]) -> list[str]:
+    """Each item's file name inside `results.zip`: its stem + `.md`, and `-2`, `-3` … for a stem
+    seen before (two uploads named `a.txt` become `a.md` and `a-2.md`; the page shows which is which)."""
     used: set[str] = set()
+    names = []
+    for item in items:
+        stem = Path(item.name).stem or "article"
+        name, n = f"{stem}.md", 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}.md"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def write_markdown_zip(items: Sequence[BatchItem], path: Path) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for item in items:
-            stem = Path(item.name).stem or "article"
-            name, n = f"{stem}.md", 1
-            while name in used:
-                n += 1
-                name = f"{stem}-{n}.md"
-            used.add(name)
+        for item, name in zip(items, markdown_names(items), strict=True):
             if item.result is not None:
                 archive.writestr(name, item.result.to_markdown())
         failures = [f"- {i.name}: {i.error}" for i in items if i.result is None]

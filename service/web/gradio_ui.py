@@ -37,9 +37,10 @@ from service.languages import NAMES
 from service.options import LENGTHS
 from service.result import Result
 from service.text.glossary import read_glossary_file
-from service.web import page_single, page_text
+from service.web import page_batch, page_single, page_text
 from service.web.backend import Backend
 from service.web.guard import uploaded_path
+from service.web.page_batch import BATCH_HEADERS, batch_rows, batch_summary
 from service.web.page_css import CSS, HEAD, THEME  # noqa: F401 (app.py takes them from here)
 from service.web.page_downloads import KEEP_DOWNLOADS, Downloads  # noqa: F401 (re-exported)
 
@@ -57,7 +58,6 @@ MODE_CHOICES = [("Summary", "summary"), ("Full article", "article")]
 ALIGNED_HEADERS = ["#", "English", "한국어", "日本語", "Sources", "Glossary"]
 #: What the glossary box shows before anything is typed: the format, with the seed's names.
 GLOSSARY_PLACEHOLDER = "en,ko,ja\nLee Jae-myung,이재명,李在明\nTakaichi Sanae,다카이치 사나에,高市早苗"
-BATCH_HEADERS = ["File", "Status", "Language", "Summary / reason"]
 #: The upload widget's accepted types (the reader also sniffs content, since names can lie).
 FILE_TYPES = list(SUPPORTED_EXTENSIONS)
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
@@ -279,7 +279,7 @@ class Handlers:
         def on_done(item: BatchItem) -> None:
             nonlocal done
             done += 1
-            progress(done / total, desc=f"{done} of {total} files done ({item.name})")
+            progress(done / total, desc=page_batch.progress_line(done, total, item))
 
         try:
             self._check_rate(request)
@@ -312,6 +312,7 @@ class Handlers:
             batch_summary(items),
             gr.update(value=jsonl, interactive=True),
             gr.update(value=archive, interactive=True),
+            items,  # the page's per-session state: a row click opens that file's result
         )
 
     def batch(
@@ -416,23 +417,6 @@ class Handlers:
         except ServiceError as exc:
             raise user_error(exc) from None
         return detection.language, round(detection.probability, 4)
-
-
-def batch_rows(items: list[BatchItem]) -> list[list[str]]:
-    """File, status, language, and the summary or the reason it failed: plain strings."""
-    rows = []
-    for item in items:
-        if item.result is not None:
-            rows.append([item.name, "ok", item.result.source_language, item.result.summary])
-        else:
-            rows.append([item.name, f"failed ({item.error_code})", "", item.error or ""])
-    return rows
-
-
-def batch_summary(items: list[BatchItem]) -> str:
-    failed = [item.name for item in items if item.result is None]
-    line = f"{len(items) - len(failed)} of {len(items)} file(s) processed"
-    return line + (f"; {len(failed)} failed: {', '.join(failed)}." if failed else ".")
 
 
 def sweep_upload_leftovers(folder: str | Path | None = None, age_s: float = CACHE_SWEEP_S) -> int:
@@ -662,6 +646,7 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
             )
             mode_in = gr.Radio(MODE_CHOICES, value="summary", label="Mode", elem_id="batch-mode")
             run_btn = gr.Button("Process all files", variant="primary", elem_id="batch-run")
+            clear_btn = gr.ClearButton(value="Clear", elem_id="batch-clear")
     summary = gr.Textbox(label="Batch", interactive=False, lines=1, elem_id="batch-summary")
     table = gr.Dataframe(
         headers=BATCH_HEADERS,
@@ -669,7 +654,7 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
         interactive=False,
         wrap=True,
         label="One row per file",
-        column_widths=["20%", "14%", "8%", "58%"],
+        column_widths=["18%", "12%", "8%", "50%", "12%"],
         elem_id="batch-results",
     )
     with gr.Row():
@@ -679,11 +664,15 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
         zip_btn = gr.DownloadButton(
             "Download all (ZIP of Markdown)", interactive=False, elem_id="batch-download-zip"
         )
+    view = page_batch.build_view()
+    state = gr.State([])
+    cleared = [files_in, table, summary, jsonl_btn, zip_btn]
+    page_batch.wire(table, state, view, clear_btn, run_btn, cleared, details_text, aligned_rows)
     inputs = [files_in, source_in, length_in, mode_in]
     run_btn.click(
         handlers.batch_page,
         inputs=inputs,
-        outputs=[table, summary, jsonl_btn, zip_btn],
+        outputs=[table, summary, jsonl_btn, zip_btn, state],
         api_visibility="private",
         show_progress_on=[table],
         concurrency_id=MODEL_WORK,

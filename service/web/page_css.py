@@ -38,6 +38,9 @@ LANG_IDS = {
     "out-en": "en",
     "out-ko": "ko",
     "out-ja": "ja",
+    "batch-view-en": "en",
+    "batch-view-ko": "ko",
+    "batch-view-ja": "ja",
     "article-en": "en",
     "article-ko": "ko",
     "article-ja": "ja",
@@ -54,6 +57,11 @@ NAMES = {
     "details": "Details",
     "status": "Model status",
     "batch-summary": "Batch summary",
+    "batch-view-file": "File shown below",
+    "batch-view-en": "English summary of the chosen file",
+    "batch-view-ko": "Korean translation of the chosen file (한국어)",
+    "batch-view-ja": "Japanese translation of the chosen file (日本語)",
+    "batch-view-details": "Details of the chosen file",
 }
 #: Dataframes whose columns hold one language each (1-based column → language).
 TABLE_LANGS = {"aligned": {2: "en", 3: "ko", 4: "ja"}, "batch-view-aligned": {2: "en", 3: "ko", 4: "ja"}}

@@ -273,11 +273,13 @@ def test_batch_page_lists_every_file_and_offers_both_downloads(handlers, tmp_pat
     def progress(fraction, desc=None, **_):
         calls.append((fraction, desc))
 
-    rows, summary, jsonl_btn, zip_btn = handlers.batch_page(
+    rows, summary, jsonl_btn, zip_btn, items = handlers.batch_page(
         [str(p) for p in files], "auto", "short", "summary", progress=progress
     )
     assert [row[0] for row in rows] == ["tram.docx", "empty.txt", "bus.txt", "broken.pdf", "german.md"]
-    assert all(len(row) == 4 and all(isinstance(cell, str) for cell in row) for row in rows)
+    assert all(len(row) == 5 and all(isinstance(cell, str) for cell in row) for row in rows)
+    assert [row[4] for row in rows] == ["tram.md", "FAILED.md", "bus.md", "FAILED.md", "FAILED.md"]
+    assert [item.name for item in items] == [row[0] for row in rows]
     assert [row[1] for row in rows] == [
         "ok",
         "failed (empty_input)",
@@ -289,11 +291,12 @@ def test_batch_page_lists_every_file_and_offers_both_downloads(handlers, tmp_pat
     assert rows[0][3].strip() and rows[2][3].strip()  # the summaries
     assert "empty.txt" in rows[1][3] and "empty" in rows[1][3]  # the reasons
     assert "broken.pdf" in rows[3][3] and "Unsupported language" in rows[4][3]
-    assert summary == "2 of 5 file(s) processed; 3 failed: empty.txt, broken.pdf, german.md."
+    assert summary.startswith("2 of 5 file(s) processed; 3 failed: empty.txt, broken.pdf, german.md.")
     # Progress: one step per file, ending at 1.0.
     fractions = [fraction for fraction, _ in calls]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(calls) == len(files) + 1
-    assert calls[-1][1].startswith("5 of 5 files done")
+    assert calls[-1][1] == "5 of 5 files processed (german.md: failed)"
+    assert calls[1][1] == "1 of 5 files processed (tram.docx: done)"
 
     records = [json.loads(line) for line in Path(jsonl_btn["value"]).read_text(encoding="utf-8").splitlines()]
     assert [(r["file"], r["ok"]) for r in records] == [(row[0], row[1] == "ok") for row in rows]

@@ -1,0 +1,149 @@
+"""The batch tab's table and its per-file view: one row per file (with the name its Markdown has in
+the ZIP, so two uploads called `a.txt` can be told apart), a click on a row opens that file's whole
+result (three languages, details, sentence table) below the table, and Clear empties it all.
+
+The finished items live in a `gr.State` (per browser session), never in a file path the client
+could name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from service.batch import BatchItem, markdown_names
+
+BATCH_HEADERS = ["File", "Status", "Language", "Summary / reason", "In the ZIP"]
+
+
+def batch_rows(items: list[BatchItem]) -> list[list[str]]:
+    """File, status, language, the summary or the reason it failed, and its name in the ZIP."""
+    rows = []
+    for item, saved in zip(items, markdown_names(items), strict=True):
+        if item.result is not None:
+            rows.append([item.name, "ok", item.result.source_language, item.result.summary, saved])
+        else:
+            rows.append([item.name, f"failed ({item.error_code})", "", item.error or "", "FAILED.md"])
+    return rows
+
+
+def batch_summary(items: list[BatchItem]) -> str:
+    failed = [item.name for item in items if item.result is None]
+    line = f"{len(items) - len(failed)} of {len(items)} file(s) processed"
+    line += f"; {len(failed)} failed: {', '.join(failed)}." if failed else "."
+    return line + (" Click a row to see that file's whole result." if len(failed) < len(items) else "")
+
+
+def progress_line(done: int, total: int, item: BatchItem) -> str:
+    """After each file: how far the batch is, and whether this file worked (a failed file is not
+    "done")."""
+    outcome = "done" if item.result is not None else "failed"
+    return f"{done} of {total} files processed ({item.name}: {outcome})"
+
+
+@dataclass
+class BatchView:
+    """The per-file view under the table (created by `gradio_ui._batch_tab`)."""
+
+    box: Any
+    title: Any
+    out_en: Any
+    out_ko: Any
+    out_ja: Any
+    details: Any
+    aligned: Any
+
+    def outputs(self) -> list[Any]:
+        return [self.box, self.title, self.out_en, self.out_ko, self.out_ja, self.details, self.aligned]
+
+
+def build_view() -> BatchView:
+    """The components of one file's result; hidden until a row is clicked."""
+    from service.web.gradio_ui import ALIGNED_HEADERS
+
+    with gr.Column(visible=False, elem_id="batch-view") as box:
+        title = gr.Textbox(label="File", interactive=False, lines=1, elem_id="batch-view-file")
+        with gr.Row(equal_height=True):
+            out_en = gr.Textbox(
+                label="English", lines=6, interactive=False, buttons=["copy"], elem_id="batch-view-en"
+            )
+            out_ko = gr.Textbox(
+                label="한국어", lines=6, interactive=False, buttons=["copy"], elem_id="batch-view-ko"
+            )
+            out_ja = gr.Textbox(
+                label="日本語", lines=6, interactive=False, buttons=["copy"], elem_id="batch-view-ja"
+            )
+        details = gr.Textbox(label="Details", interactive=False, lines=5, elem_id="batch-view-details")
+        aligned = gr.Dataframe(
+            headers=ALIGNED_HEADERS,
+            datatype="str",
+            interactive=False,
+            wrap=True,
+            label="Sentence by sentence",
+            elem_id="batch-view-aligned",
+        )
+    return BatchView(box, title, out_en, out_ko, out_ja, details, aligned)
+
+
+def hidden_view() -> tuple:
+    return (gr.update(visible=False), "", "", "", "", "", [])
+
+
+def open_row(
+    items: list[BatchItem] | None,
+    event: gr.SelectData,
+    details_fn: Callable[..., str],
+    rows_fn: Callable[..., list[list[str]]],
+) -> tuple:
+    """The clicked row's file: its whole result, or its name and why it failed."""
+    index = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+    if not items or not isinstance(index, int) or not 0 <= index < len(items):
+        return hidden_view()
+    item = items[index]
+    title = f"{item.name} (row {index + 1})"
+    result = item.result
+    if result is None:
+        return (gr.update(visible=True), title, "", "", "", f"Failed: {item.error}", [])
+    source = {"kind": "file", "name": item.name, "format": item.name.rsplit(".", 1)[-1].lower()}
+    return (
+        gr.update(visible=True),
+        title,
+        result.summary,
+        result.translations.get("ko", ""),
+        result.translations.get("ja", ""),
+        details_fn(result, source),
+        rows_fn(result),
+    )
+
+
+def wire(
+    table: Any,
+    state: Any,
+    view: BatchView,
+    clear_btn: Any,
+    run_btn: Any,
+    cleared: list[Any],
+    details_fn: Callable[..., str],
+    rows_fn: Callable[..., list[list[str]]],
+) -> None:
+    """Row click → that file's view; Clear → files, table, summary, downloads, view all empty; a new
+    run hides the view of the last batch's file."""
+
+    def select(items: list[BatchItem] | None, event: gr.SelectData) -> tuple:
+        return open_row(items, event, details_fn, rows_fn)
+
+    table.select(select, inputs=[state], outputs=view.outputs(), queue=False, api_visibility="private")
+    clear_btn.add(cleared)
+    run_btn.click(
+        hidden_view, outputs=view.outputs(), queue=False, api_visibility="private", show_progress="hidden"
+    )
+    clear_btn.click(
+        lambda: (None, *hidden_view()),
+        outputs=[state, *view.outputs()],
+        queue=False,
+        api_visibility="private",
+        show_progress="hidden",
+    )
