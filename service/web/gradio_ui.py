@@ -339,8 +339,12 @@ class Handlers:
             raise user_error(exc) from None
 
     def status(self) -> tuple[str, Any]:
-        """The model status line; the polling timer stops once warm-up has finished."""
-        return self.backend.status_line(), gr.update(active=not self.backend.warm_up_done)
+        """The model status; the polling timer stops once warm-up has finished, and the box shrinks to
+        a bare line (no label, no frame) once every model is ready."""
+        line, done = self.backend.status_line(), self.backend.warm_up_done
+        ready = done and line.endswith("loaded and ready.")
+        shown = gr.update(value=line, show_label=not ready, container=not ready)
+        return shown, gr.update(active=not done)
 
     # -- client endpoints ------------------------------------------------------------------------------
 

@@ -320,6 +320,10 @@ def test_warnings_are_grouped_sentences_and_marked_on_their_rows(page):
     assert any("⚠" in row[0] for row in rows), [row[0] for row in rows]
     assert "Language of the article: Korean" in page.locator("#detected").inner_text()
     assert "of 200,000 characters" in page.locator("#char-count").inner_text()
+    # Models ready: the status is one bare line, not a labelled box.
+    status = page.locator("#status")
+    assert "loaded and ready" in status.locator("textarea").input_value()
+    assert status.bounding_box()["height"] < 60 and not status.get_by_text("Model status").is_visible()
     assert not page.errors
 
 
@@ -338,6 +342,12 @@ def test_markup_in_the_article_view_shows_literally(page):
     assert "<script>window.__xss=1</script>" in page.locator("#article-view").inner_text()
     assert page.locator("#article-view script, #article-view img").count() == 0
     assert len(page.locator("#article-view tbody tr").all()) == 2  # two lines, two paragraphs
+    # Hovering a sentence highlights it in all three languages.
+    page.locator("#article-view td[lang=en] .s").first.hover()
+    lit = page.evaluate(
+        "() => [...document.querySelectorAll('#article-view .s.hl')].map((s) => s.closest('td').lang)"
+    )
+    assert lit == ["en", "ko", "ja"], lit
 
 
 # -- downloads --------------------------------------------------------------------------------------------
