@@ -13,7 +13,8 @@ start, model loading and conversion cache reads included: what a user waits for)
 The articles are bench.py's (English, Korean, Japanese, ~900 words each), every one distinct so no
 translation cache helps. Peak memory: the local command's own peak RSS, and for Ray the largest RSS
 any one actor process reached (sampled from /proc every 0.2 s). The section is written to
-benchmarks/RESULTS_cluster.md (`--out` to change); nothing here asserts a timing.
+benchmarks/RESULTS_cluster.md (`--out` to change), keeping the file's hand-written "## Analysis";
+nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from bench import LANGUAGES, article_text, cpu_description, loadavg, model_set_roles  # noqa: E402
+
+ANALYSIS = "## Analysis"
 
 
 class ActorMemory:
@@ -157,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     report = _report(rows, what, args, cpus, load_before, load_after, equal)
     print(report)
     if not args.tiny:
-        args.out.write_text(report, encoding="utf-8")
+        # the hand-written reading of the figures (from "## Analysis" on) survives a rerun
+        kept = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        kept = kept[kept.index(ANALYSIS) :] if ANALYSIS in kept else ""
+        args.out.write_text(report + ("\n" + kept if kept else ""), encoding="utf-8")
         print(f"wrote {args.out}")
     return 0
 
