@@ -6,6 +6,8 @@ can be written out by hand; tests/text/test_text.py covers the general propertie
 
 from __future__ import annotations
 
+import pytest
+
 from service.text.chunking import fit_sentences, pack, split_to_fit
 
 
@@ -62,3 +64,39 @@ def test_pack_cuts_a_sentence_longer_than_the_window_and_uses_the_joiner():
     assert pack(["あい。", "うえ。"], chars, 6, joiner="") == ["あい。うえ。"]
     assert pack(["あい。", "うえ。"], chars, 5, joiner="") == ["あい。", "うえ。"]
     assert pack([], words, 10) == []
+
+
+def test_an_empty_sentence_keeps_its_place():
+    """One group per sentence, always: the pipeline zips sentences with their groups."""
+    assert fit_sentences(["", "a b"], words, 3) == [[""], ["a b"]]
+    assert fit_sentences([" a b "], words, 3) == [[" a b "]]  # a sentence that fits is left as it is
+
+
+def test_no_chunk_passes_the_limit_even_when_balance_would_allow_it():
+    # 120 words in a 60-word window: target 60; 50 + 20 would be 70.
+    a, b, c = sentence("a", 50), sentence("b", 20), sentence("c", 50)
+    chunks = pack([a, b, c], words, 60)
+    assert chunks == [a, b, c]
+    assert max(words(chunks)) <= 60
+
+
+def test_a_new_chunk_starts_empty():
+    a, b, c = sentence("a", 50), sentence("b", 30), sentence("c", 30)  # 110 in 60: target 55
+    assert pack([a, b, c], words, 60) == [a, f"{b} {c}"]  # 30 + 30 fits exactly
+
+
+def test_a_sentence_goes_to_the_next_chunk_when_more_than_half_of_it_passes_the_target():
+    a, b, c = sentence("a", 42), sentence("b", 20), sentence("c", 38)  # 100 in 70: target 50
+    assert pack([a, b, c], words, 70) == [a, f"{b} {c}"]  # 42 + 20/2 = 52 > 50
+
+
+def test_a_counter_that_loses_a_text_is_an_error_not_a_lost_sentence():
+    calls = []
+
+    def forgetful(texts):
+        calls.append(len(texts))
+        counts = [len(t.split()) for t in texts]
+        return counts if len(calls) == 1 else counts[:-1]  # right once, then one count short
+
+    with pytest.raises(ValueError):
+        pack(["a b", "c d"], forgetful, 10)
