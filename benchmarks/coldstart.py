@@ -171,7 +171,7 @@ def step(kind: str, folder: Path) -> dict[str, Any]:
     import torch  # noqa: F401
     import transformers  # noqa: F401
 
-    from service.engines.ctranslate2 import cache_root, convert_model, resolve_source
+    from service.engines.ct2_cache import cache_root, convert_model, resolve_source
 
     source = resolve_source(str(folder))
     baseline = _rss_mb()

@@ -216,7 +216,7 @@ def _prepare_ctranslate2(model_set: ModelSet, settings: Settings) -> None:
     from service.engines import ctranslate2_available
 
     if ctranslate2_available():
-        from service.engines.ctranslate2 import prepare_model_set
+        from service.engines.ct2_cache import prepare_model_set
 
         prepare_model_set(
             model_set, report=lambda line: print(line, file=sys.stderr), settings=settings.engines

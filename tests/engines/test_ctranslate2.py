@@ -27,6 +27,7 @@ import pytest
 
 pytest.importorskip("ctranslate2")
 
+from service.engines import ct2_cache as cache_mod
 from service.engines import ctranslate2 as ct2mod
 from service.engines.base import Job
 from service.errors import ModelUnavailable
@@ -195,9 +196,9 @@ def test_conversion_is_cached(tiny_dir, ct2_cache):
     first = ct2mod.CTranslate2Engine(ModelSpec("en-ko", "ctranslate2", str(path), compute_type="int8"))
     model_bin = first.model_dir / "model.bin"
     stamp = model_bin.stat().st_mtime_ns
-    count = ct2mod.conversions
+    count = cache_mod.conversions
     second = ct2mod.CTranslate2Engine(ModelSpec("en-ko", "ctranslate2", str(path)))  # int8 by default
-    assert ct2mod.conversions == count  # not converted again
+    assert cache_mod.conversions == count  # not converted again
     assert second.model_dir == first.model_dir and model_bin.stat().st_mtime_ns == stamp
     assert first.model_dir.parent == ct2_cache
     assert "-int8-" in first.model_dir.name
@@ -208,33 +209,33 @@ def test_cache_key_follows_model_revision(tiny_dir, tmp_path):
     from service.devtools.tiny import build_family
 
     folder = build_family("t5", tmp_path / "t5")
-    before = ct2mod.resolve_source(str(folder))
-    assert ct2mod.resolve_source(str(folder)) == before
+    before = cache_mod.resolve_source(str(folder))
+    assert cache_mod.resolve_source(str(folder)) == before
     weights = folder / "model.safetensors"
     os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000))
-    after = ct2mod.resolve_source(str(folder))
+    after = cache_mod.resolve_source(str(folder))
     assert after.revision != before.revision
-    assert ct2mod.cache_key(after, "int8") != ct2mod.cache_key(before, "int8")
+    assert cache_mod.cache_key(after, "int8") != cache_mod.cache_key(before, "int8")
 
 
 def test_crashed_conversion_leaves_nothing(tiny_dir, ct2_cache, monkeypatch):
-    source = ct2mod.resolve_source(str(tiny_dir / "nllb"))
+    source = cache_mod.resolve_source(str(tiny_dir / "nllb"))
 
     class Boom:
         def convert(self, out, **kwargs):
             Path(out, "model.bin").write_bytes(b"half")  # a partial write, then a crash
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ct2mod, "_converter", lambda path: Boom())
+    monkeypatch.setattr(cache_mod, "_converter", lambda path: Boom())
     with pytest.raises(RuntimeError):
-        ct2mod.convert_model(source, "int8_bfloat16")
-    key = ct2mod.cache_key(source, "int8_bfloat16")
+        cache_mod.convert_model(source, "int8_bfloat16")
+    key = cache_mod.cache_key(source, "int8_bfloat16")
     assert not (ct2_cache / key).exists()
     assert not list(ct2_cache.glob(f".{key}.tmp-*"))
     monkeypatch.undo()
     stale = ct2_cache / f".{key}.tmp-crashed"  # as left by a killed process
     stale.mkdir()
-    folder = ct2mod.convert_model(source, "int8_bfloat16")
+    folder = cache_mod.convert_model(source, "int8_bfloat16")
     assert (folder / "model.bin").stat().st_size > 1000 and not stale.exists()
 
 
@@ -243,18 +244,18 @@ def test_damaged_conversion_is_replaced(tiny_dir):
     first = ct2mod.CTranslate2Engine(spec)
     expected = first.generate(SENTENCES[:2], Job("translate", "en", "ko", max_new_tokens=8))
     (first.model_dir / "model.bin").write_bytes(b"damaged after the fact")
-    count = ct2mod.conversions
+    count = cache_mod.conversions
     second = ct2mod.CTranslate2Engine(spec)
-    assert ct2mod.conversions == count + 1
+    assert cache_mod.conversions == count + 1
     assert second.generate(SENTENCES[:2], Job("translate", "en", "ko", max_new_tokens=8)) == expected
 
 
 def test_concurrent_conversions_convert_once(tiny_dir):
-    source = ct2mod.resolve_source(str(tiny_dir / "m2m100"))
-    count = ct2mod.conversions
+    source = cache_mod.resolve_source(str(tiny_dir / "m2m100"))
+    count = cache_mod.conversions
     results: list[Path] = []
     threads = [
-        threading.Thread(target=lambda: results.append(ct2mod.convert_model(source, "bfloat16")))
+        threading.Thread(target=lambda: results.append(cache_mod.convert_model(source, "bfloat16")))
         for _ in range(3)
     ]
     for thread in threads:
@@ -262,7 +263,7 @@ def test_concurrent_conversions_convert_once(tiny_dir):
     for thread in threads:
         thread.join()
     assert len(results) == 3 and len(set(results)) == 1
-    assert ct2mod.conversions == count + 1
+    assert cache_mod.conversions == count + 1
 
 
 def test_prepare_model_set_converts_ahead(tiny_dir):
@@ -275,13 +276,13 @@ def test_prepare_model_set_converts_ahead(tiny_dir):
     }
     path = write_model_set(tiny_dir / "models-ct2-prepare.toml", "tiny-ct2", roles, "tiny, CT2")
     lines: list[str] = []
-    count = ct2mod.conversions
-    ct2mod.prepare_model_set(load_model_set(path), report=lines.append)
-    assert ct2mod.conversions <= count + len(FAMILIES)
+    count = cache_mod.conversions
+    cache_mod.prepare_model_set(load_model_set(path), report=lines.append)
+    assert cache_mod.conversions <= count + len(FAMILIES)
     lines.clear()
-    count = ct2mod.conversions
-    ct2mod.prepare_model_set(load_model_set(path), report=lines.append)
-    assert ct2mod.conversions == count and len(lines) == len(FAMILIES)
+    count = cache_mod.conversions
+    cache_mod.prepare_model_set(load_model_set(path), report=lines.append)
+    assert cache_mod.conversions == count and len(lines) == len(FAMILIES)
     assert all("ready" in line for line in lines)
 
 
