@@ -338,7 +338,7 @@ class Handlers:
         except ServiceError as exc:
             raise user_error(exc) from None
 
-    def status(self) -> tuple[str, Any]:
+    def status(self) -> tuple[Any, Any]:
         """The model status; the polling timer stops once warm-up has finished, and the box shrinks to
         a bare line (no label, no frame) once every model is ready."""
         line, done = self.backend.status_line(), self.backend.warm_up_done
@@ -668,7 +668,7 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
         zip_btn = gr.DownloadButton(
             "Download all (ZIP of Markdown)", interactive=False, elem_id="batch-download-zip"
         )
-    view = page_batch.build_view()
+    view = page_batch.build_view(ALIGNED_HEADERS)
     state = gr.State([])
     cleared = [files_in, table, summary, jsonl_btn, zip_btn]
     page_batch.wire(table, state, view, clear_btn, run_btn, cleared, details_text, aligned_rows)

@@ -60,10 +60,9 @@ class BatchView:
         return [self.box, self.title, self.out_en, self.out_ko, self.out_ja, self.details, self.aligned]
 
 
-def build_view() -> BatchView:
-    """The components of one file's result; hidden until a row is clicked."""
-    from service.web.gradio_ui import ALIGNED_HEADERS
-
+def build_view(headers: list[str]) -> BatchView:
+    """The components of one file's result (`headers`: the sentence table's); hidden until a row is
+    clicked."""
     with gr.Column(visible=False, elem_id="batch-view") as box:
         title = gr.Textbox(label="File", interactive=False, lines=1, elem_id="batch-view-file")
         with gr.Row(equal_height=True):
@@ -78,7 +77,7 @@ def build_view() -> BatchView:
             )
         details = gr.Textbox(label="Details", interactive=False, lines=5, elem_id="batch-view-details")
         aligned = gr.Dataframe(
-            headers=ALIGNED_HEADERS,
+            headers=headers,
             datatype="str",
             interactive=False,
             wrap=True,
