@@ -100,3 +100,9 @@ def test_a_counter_that_loses_a_text_is_an_error_not_a_lost_sentence():
 
     with pytest.raises(ValueError):
         pack(["a b", "c d"], forgetful, 10)
+
+
+def test_fit_sentences_at_exactly_the_limit_and_with_a_counter_that_loses_a_text():
+    assert fit_sentences([" a b c "], words, 3) == [[" a b c "]]  # at the limit: left as it is
+    with pytest.raises(ValueError):
+        fit_sentences(["a", "b"], lambda texts: [1], 5)
