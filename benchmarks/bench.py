@@ -127,7 +127,7 @@ def worker_hf(cfg: dict[str, Any]) -> dict[str, Any]:
 
     from service.engines.base import PROMPT_MARGIN
     from service.engines.batching import DEFAULT_BATCH_TOKENS, run_batched
-    from service.pipeline import MAX_TRIM_WINDOWS, MIN_SHRINK, _trim_to_window
+    from service.summary import MAX_TRIM_WINDOWS, MIN_SHRINK, trim_to_window
     from service.text.article import prepare
     from service.text.chunking import pack
     from service.text.segment import join_sentences, split_paragraphs, split_sentences
@@ -170,7 +170,7 @@ def worker_hf(cfg: dict[str, Any]) -> dict[str, Any]:
         if counter([text])[0] <= limit:
             return generate("summarise", [text])[0], 1
         if counter([text])[0] <= MAX_TRIM_WINDOWS * limit and (
-            trimmed := _trim_to_window(text, counter, limit)
+            trimmed := trim_to_window(text, counter, limit)
         ):
             return generate("summarise", [trimmed[0]])[0], 1  # one pass, as the service
         chunks = pack([s for p in split_paragraphs(text) for s in split_sentences(p, "en")], counter, limit)

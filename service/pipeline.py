@@ -20,17 +20,19 @@ from typing import Any
 
 from cachetools import LRUCache
 
+from service.assembly import aligned_segments, quality_flags
 from service.engines import Engine, Job, load_engine
 from service.errors import InputError, ServiceError
 from service.fetching import FetchSettings, UrlReader, WebDocument
 from service.languages import NAMES, TARGETS
 from service.limits import Limits
 from service.models.sets import ROLES, ModelSet, load_model_set
-from service.options import LENGTHS, PipelineOptions
-from service.result import Result, Segment
+from service.options import PipelineOptions
+from service.result import Result
 from service.settings import EngineSettings
+from service.summary import summarise_english
 from service.text.article import prepare
-from service.text.chunking import fit_sentences, pack
+from service.text.chunking import fit_sentences
 from service.text.clean import clean_text, for_models
 from service.text.detect import (
     Detection,
@@ -41,7 +43,6 @@ from service.text.detect import (
 )
 from service.text.glossary import Glossary, as_glossary, load_glossary
 from service.text.placeholders import translate_with_glossary
-from service.text.quality import check_output
 from service.text.segment import join_sentences, split_paragraphs, split_sentences
 from service.traceability import (
     GlossaryLog,
@@ -60,15 +61,6 @@ Event = Callable[[str, dict[str, Any]], None]
 
 #: Upper bound on tokens generated for one translated sentence (engines also bound by source length).
 MAX_TRANSLATION_TOKENS = 512
-#: Rounds of summarising summaries before giving up on shrinking a very long article further.
-MAX_SUMMARY_ROUNDS = 8
-#: A round of partial summaries must at least halve the text, or summarising again is pointless.
-MIN_SHRINK = 0.5
-#: An article up to this many windows long is summarised in one pass over its most central
-#: sentences (`_trim_to_window`) instead of map-reduce. Measured at real sizes on 2 cores
-#: (benchmarks/NOTES.md): the 898-word article (1.14 windows) took three beam-4 passes, ~1.4 s of
-#: map pass plus ~1.4 s of final pass on top of what one pass costs; one pass saves both.
-MAX_TRIM_WINDOWS = 1.5
 
 
 class _Timer:
@@ -275,18 +267,18 @@ class Pipeline:
             report("Done", 1.0)
         translations = {t: join_sentences(targets[t][0], t) for t in TARGETS}
         if opts.mode == "summary":
-            segments = _segments([summary_sentences], {t: targets[t] for t in TARGETS})
+            segments = aligned_segments([summary_sentences], {t: targets[t] for t in TARGETS})
             segments = add_sources(segments, english_paragraphs, source_paragraphs, len(headline))
             source_rows = None
             article = None
         else:
-            segments = _segments(english_paragraphs, {t: targets[t][1:] for t in TARGETS})
+            segments = aligned_segments(english_paragraphs, {t: targets[t][1:] for t in TARGETS})
             source_rows = [s for p in source_paragraphs for s in p]
             article = {
                 "en": [join_sentences(p, "en") for p in english_paragraphs],
                 **{t: [join_sentences(p, t) for p in targets[t][1:]] for t in TARGETS},
             }
-        quality = _quality_flags(english_text, summary, translations, article, opts.length, language)
+        quality = quality_flags(english_text, summary, translations, article, opts.length, language)
         quality += unsupported_flags(
             english_text, summary, translations, article, language, terms, source_paragraphs[len(headline) :]
         )
@@ -423,137 +415,7 @@ class Pipeline:
         return [known[k] for k in keys]
 
     def _summarise(self, english_text: str, length: str) -> tuple[str, int, list[str]]:
-        """Summary of an English text, the number of chunks the first pass needed, and the sentences
-        left out of a one-pass summary (listed in `Result.summary_left_out`, never dropped silently).
-
-        An article up to `MAX_TRIM_WINDOWS` windows long is summarised in one pass without its least
-        central sentences (`_trim_to_window`); a longer one chunk by chunk, the partial summaries
-        combined and summarised again until they fit (map-reduce), never truncated.
-        """
-        preset = LENGTHS[length]
-        english_text = for_models(english_text)
-        spec = self.model_set.spec("summarise")
-        engine = self.engine("summarise")
-        job = Job(
-            "summarise",
-            max_new_tokens=spec.generation.get("max_new_tokens", preset.max_new_tokens),
-            min_new_tokens=spec.generation.get("min_new_tokens", preset.min_new_tokens),
-            sentences=preset.sentences,
-            generation=spec.generation,
+        """See `service.summary.summarise_english`."""
+        return summarise_english(
+            self.engine("summarise"), self.model_set.spec("summarise"), english_text, length
         )
-        limit = engine.max_input_tokens
-        before = engine.count_tokens([english_text])[0]
-        if before <= limit:
-            return engine.generate([english_text], job)[0], 1, []
-        if before <= MAX_TRIM_WINDOWS * limit:
-            trimmed = _trim_to_window(english_text, engine.count_tokens, limit)
-            if trimmed is not None:
-                kept, left_out = trimmed
-                return engine.generate([kept], job)[0], 1, left_out
-        sentences = [s for p in split_paragraphs(english_text) for s in split_sentences(p, "en")]
-        chunks = pack(sentences, engine.count_tokens, limit)
-        first_pass = len(chunks)
-        # Partial summaries must be much shorter than a chunk, or the reduction would not converge.
-        partial_job = replace(
-            job,
-            max_new_tokens=max(8, min(job.max_new_tokens, limit // 4)),
-            min_new_tokens=min(job.min_new_tokens, limit // 8),
-        )
-        for _ in range(MAX_SUMMARY_ROUNDS):
-            partials = [p for p in engine.generate(chunks, partial_job) if p.strip()]
-            combined = " ".join(partials)
-            if not partials:
-                return "", first_pass, []
-            size = engine.count_tokens([combined])[0]
-            if size <= limit:
-                return engine.generate([combined], job)[0], first_pass, []
-            if size > MIN_SHRINK * before:
-                # The model is not condensing (a degenerate or misconfigured model): more rounds
-                # would only grow the work, so the partial summaries are the answer, in order.
-                return combined, first_pass, []
-            before = size
-            sentences = [s for p in partials for s in split_sentences(p, "en")]
-            chunks = pack(sentences, engine.count_tokens, limit)
-        return combined, first_pass, []
-
-
-def _trim_to_window(
-    text: str, count_tokens: Callable[[Sequence[str]], list[int]], limit: int
-) -> tuple[str, list[str]] | None:
-    """`text` without its least central sentences, so that it fits `limit` tokens, and the sentences
-    left out (in article order); None when even the lead paragraph alone does not fit.
-
-    Centrality is the extractive summariser's TF-IDF score with its lead bias
-    (`service.engines.extractive.rank_sentences`); the first paragraph is always kept, and so is
-    the order of what is kept."""
-    from service.engines.extractive import rank_sentences
-
-    paragraphs = [split_sentences(p, "en") for p in split_paragraphs(text)]
-    paragraphs = [p for p in paragraphs if p]
-    flat = [(i, s) for i, p in enumerate(paragraphs) for s in p]
-    if len(paragraphs) < 2:
-        return None
-    lead = len(paragraphs[0])
-    order = [k for k in reversed(rank_sentences([s for _, s in flat])) if k >= lead]  # least central first
-    dropped: set[int] = set()
-
-    def joined() -> str:
-        kept = [
-            [s for k, (i, s) in enumerate(flat) if i == n and k not in dropped]
-            for n in range(len(paragraphs))
-        ]
-        return "\n\n".join(join_sentences(p, "en") for p in kept if p)
-
-    sizes = count_tokens([s for _, s in flat])
-    total = count_tokens([text])[0]
-    for k in order:
-        if total <= limit and count_tokens([joined()])[0] <= limit:
-            break
-        dropped.add(k)
-        total -= sizes[k]
-    kept_text = joined()
-    if count_tokens([kept_text])[0] > limit:
-        return None
-    return kept_text, [s for k, (_, s) in enumerate(flat) if k in dropped]
-
-
-def _quality_flags(
-    english_text: str,
-    summary: str,
-    translations: dict[str, str],
-    article: dict[str, list[str]] | None,
-    length: str,
-    language: str,
-) -> list[dict[str, str]]:
-    """Outputs that look broken (loops, empty, wrong script, implausible length), for users to see."""
-    checks = [(english_text, summary, "en", "summarise", "summary", "en")]
-    checks += [(summary, translations[t], t, "translate", f"translations.{t}", "en") for t in TARGETS]
-    if article:
-        for lang in ("en", *TARGETS):
-            if lang == language:
-                continue  # the article's own text, not model output
-            source_lang = language if lang == "en" else "en"
-            for i, (src, out) in enumerate(zip(article[source_lang], article[lang], strict=True)):
-                checks.append((src, out, lang, "translate", f"article.{lang}[{i}]", source_lang))
-    flags = []
-    for source, output, target, task, field, source_lang in checks:
-        found = check_output(
-            source,
-            output,
-            target_language=target,
-            task=task,
-            field=field,
-            source_language=source_lang,
-            requested_length=length if task == "summarise" else None,
-        )
-        flags += [f.to_dict() for f in found]
-    return flags
-
-
-def _segments(english: list[list[str]], targets: dict[str, list[list[str]]]) -> list[Segment]:
-    """Sentence-aligned rows: translation is sentence by sentence, so every side has the same shape."""
-    return [
-        Segment(en=e, ko=k, ja=j, paragraph=index)
-        for index, paragraph in enumerate(english)
-        for e, k, j in zip(paragraph, targets["ko"][index], targets["ja"][index], strict=True)
-    ]

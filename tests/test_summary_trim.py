@@ -9,7 +9,7 @@ import pytest
 
 from service import Pipeline
 from service.engines.fake import FakeEngine
-from service.pipeline import MAX_TRIM_WINDOWS, _trim_to_window
+from service.summary import MAX_TRIM_WINDOWS, trim_to_window
 from service.text.segment import split_paragraphs, split_sentences
 from tests.fakes import SMALL_WINDOW
 from tests.recording import recording
@@ -96,12 +96,12 @@ def test_a_lead_longer_than_the_window_falls_back_to_map_reduce():
     long_lead = " ".join(f"Sentence number {n} of the lead paragraph is here." for n in range(8))
     text = long_lead + "\n\nA short second paragraph."
     assert count(long_lead) > SMALL_WINDOW
-    assert _trim_to_window(text, FakeEngine().count_tokens, SMALL_WINDOW) is None
+    assert trim_to_window(text, FakeEngine().count_tokens, SMALL_WINDOW) is None
 
 
 def test_one_paragraph_is_never_trimmed():
     text = " ".join(LEAD + BODY[0] + BODY[1])
-    assert _trim_to_window(text, FakeEngine().count_tokens, SMALL_WINDOW) is None
+    assert trim_to_window(text, FakeEngine().count_tokens, SMALL_WINDOW) is None
 
 
 def test_the_renderings_list_what_the_summariser_did_not_read(pipeline):
