@@ -188,7 +188,7 @@ BUGS = (
     Bug(
         "docx-read-whole",
         "a DOCX is parsed whole before its size in elements is known",
-        "service/documents/readers.py",
+        "service/documents/docx.py",
         "    survey_docx(data, label, limits)\n",
         "",
         tests=("tests/web/test_hostile.py",),

@@ -3,6 +3,7 @@
 `read_document(name, data)` is the one entry point; uploads, batches and the CLI all go through it.
 """
 
-from service.documents.readers import SUPPORTED_EXTENSIONS, Document, read_document
+from service.documents.readers import Document, read_document
+from service.documents.sniff import SUPPORTED_EXTENSIONS
 
 __all__ = ["SUPPORTED_EXTENSIONS", "Document", "read_document"]
