@@ -295,3 +295,11 @@ def test_one_run_per_output_folder_at_a_time(tmp_path):
         OutputStore(tmp_path, {"models": {}, "options": {}})
     first.close()
     OutputStore(tmp_path, {"models": {}, "options": {}}).close()
+
+
+def test_links_in_a_manifest_go_through_the_url_reader(ray_session, tiny_greedy, tmp_path):
+    manifest = tmp_path / "links.jsonl"
+    manifest.write_text(json.dumps({"id": "local-page", "url": "http://127.0.0.1:9/news/1"}) + "\n")
+    summary = run_on_ray([manifest], tmp_path / "out", models=tiny_greedy, actors=1)
+    assert [(f["id"], f["error"]) for f in summary.failures] == [("local-page", "url_refused")]
+    assert "127.0.0.1" in summary.failures[0]["message"]
