@@ -7,6 +7,7 @@ changes. Every check names the limit and the value in its message, so a user kno
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from service.errors import InputTooLarge
@@ -31,12 +32,12 @@ class Limits:
     max_document_elements: int = 100_000
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """Read `SERVICE_MAX_CHARS`, `SERVICE_MAX_FILE_BYTES`, ... (upper-cased field names)."""
-        environ = os.environ if environ is None else environ
+        env: Mapping[str, str] = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
-            raw = environ.get(f"SERVICE_{f.name.upper()}")
+            raw = env.get(f"SERVICE_{f.name.upper()}")
             if raw is None or raw.strip() == "":
                 continue
             try:

@@ -15,7 +15,7 @@ with a message naming the variable (`SettingsError`), rather than being ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,7 +184,7 @@ class Settings:
         )
 
 
-def own_upload_folder(environ: dict[str, str] | None = None) -> tuple[Path, bool]:
+def own_upload_folder(environ: MutableMapping[str, str] | None = None) -> tuple[Path, bool]:
     """The folder Gradio keeps uploads in, made the app's own; returns it and whether it is new.
 
     `GRADIO_TEMP_DIR` when set; else a new private folder (mode 0700) that `GRADIO_TEMP_DIR` is then
@@ -194,14 +194,14 @@ def own_upload_folder(environ: dict[str, str] | None = None) -> tuple[Path, bool
     a test session sets it once for every app it starts."""
     import tempfile
 
-    environ = os.environ if environ is None else environ
-    configured = environ.get("GRADIO_TEMP_DIR", "").strip()
+    env: MutableMapping[str, str] = os.environ if environ is None else environ
+    configured = env.get("GRADIO_TEMP_DIR", "").strip()
     if configured:
         folder = Path(configured)
         folder.mkdir(parents=True, exist_ok=True)
         return folder, False
     folder = Path(tempfile.mkdtemp(prefix="service-uploads-"))
-    environ["GRADIO_TEMP_DIR"] = str(folder)
+    env["GRADIO_TEMP_DIR"] = str(folder)
     return folder, True
 
 

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -255,10 +256,9 @@ def prepare_model_set(
         if key in done:
             continue
         done.add(key)
-        source = load_or_explain(spec, lambda spec=spec: resolve_source(spec.model, spec.revision))
+        model, revision = spec.model, spec.revision
+        source = load_or_explain(spec, partial(resolve_source, model, revision))
         before = conversions
-        folder = load_or_explain(
-            spec, lambda source=source, q=quantization: convert_model(source, q, report, cache_dir)
-        )
+        folder = load_or_explain(spec, partial(convert_model, source, quantization, report, cache_dir))
         if conversions == before:
             report(f"{spec.label}: CTranslate2 {quantization} model ready in {folder}")

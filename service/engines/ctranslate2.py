@@ -178,11 +178,12 @@ class CTranslate2Engine(HFTokenizedEngine):
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
-        if spec.model is None:
+        model = spec.model
+        if model is None:
             raise ModelSetError(f"role {spec.role}: the ctranslate2 engine needs a model")
         self.label = spec.label
         self.device, self.compute_type = choose_device(spec.compute_type)
-        source = load_or_explain(spec, lambda: resolve_source(spec.model, spec.revision))
+        source = load_or_explain(spec, lambda: resolve_source(model, spec.revision))
         self.source = source
         self.cache_dir = settings.cache_dir
         self.model_dir = load_or_explain(

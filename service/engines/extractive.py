@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from service.engines.base import Job
@@ -47,7 +47,7 @@ def rank_sentences(sentences: Sequence[str]) -> list[int]:
     document_frequency = Counter(w for bag in bags for w in bag)
     n = len(sentences)
     idf = {w: math.log((1 + n) / (1 + df)) + 1.0 for w, df in document_frequency.items()}
-    centroid = Counter()
+    centroid: defaultdict[str, float] = defaultdict(float)
     for bag in bags:
         for w, tf in bag.items():
             centroid[w] += tf * idf[w]

@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from service.errors import InputError, ModelSetError, ModelUnavailable
@@ -102,13 +103,15 @@ def _translate_batch(
         return
     for offset, item in enumerate(items):  # isolate the failing item(s)
         try:
-            run.outputs[start + offset] = run.timed(
-                lambda item=item: _check_outputs(pipeline.translate([item.source], *pair), 1)[0]
-            )
+            run.outputs[start + offset] = run.timed(partial(_translate_one, pipeline, item.source, pair))
         except FATAL_ERRORS:
             raise
         except Exception as exc:
             run.failures.append(ItemFailure(start + offset, item.line, _reason(exc)))
+
+
+def _translate_one(pipeline: EvaluablePipeline, source: str, pair: tuple[str, str]) -> str:
+    return _check_outputs(pipeline.translate([source], *pair), 1)[0]
 
 
 def _summarise_one(pipeline: EvaluablePipeline, run: _Run, item: Item, index: int, length: str) -> None:
@@ -244,7 +247,7 @@ def _report(
         avg_reference_chars=_mean([len(ref.strip()) for ref in references]),
         avg_reference_tokens=_mean([count_tokens(ref) for ref in references]),
         token_unit=token_unit,
-        quality_flags=dict(Counter(flag["kind"] for flag in flagged)),
+        quality_flags=dict(Counter(str(flag["kind"]) for flag in flagged)),
         flagged=flagged,
         notes=notes,
         data=data,

@@ -139,10 +139,11 @@ def _spans(page: str, sentences: Iterable[str]) -> list[tuple[int, int] | None]:
 def score_case(case: Case, prediction: Prediction) -> Tally:
     tally = Tally(articles=1, sentences=len(case.sentences))
     page = key(case.text)
-    gold_spans = _spans(page, case.sentences)
-    if None in gold_spans:
-        missing = case.sentences[gold_spans.index(None)]
+    found_spans = _spans(page, case.sentences)
+    if None in found_spans:
+        missing = case.sentences[found_spans.index(None)]
         raise ValueError(f"{case.id}: expected sentence not in the text: {missing!r}")
+    gold_spans = [span for span in found_spans if span is not None]
     gold_ends = {end for _, end in gold_spans}
     predicted_ends = set()
     for sentence, span in zip(prediction.sentences, _spans(page, prediction.sentences), strict=True):

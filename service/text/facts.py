@@ -92,12 +92,12 @@ _PART = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?([조兆억億만万천千]?)")
 def numbers(text: str) -> list[tuple[str, tuple[str, bool], tuple[str, bool] | None]]:
     """(surface, (value, is_percent), value before the scale word or None) for each number."""
     text = _nfkc(text)
-    found = []
+    found: list[tuple[str, tuple[str, bool], tuple[str, bool] | None]] = []
     for match in _COMPOUND.finditer(text):
-        total = sum(
+        total: Decimal = sum(
             Decimal(digits.replace(",", "")) * _SCALES.get(scale, 1)
             for digits, scale in _PART.findall(match.group(0))
-        )
+        ) or Decimal(0)
         found.append((match.group(0).strip(), (_canonical(total), False), None))
     text = _COMPOUND.sub(lambda m: " " * len(m.group(0)), text)
     for match in _NUMBER.finditer(text):
@@ -244,11 +244,11 @@ def _cjk_numbers(text: str) -> set[str]:
 
 def unsupported_numbers(output: str, source: str) -> list[str]:
     known: set[tuple[str, bool]] = {(value, False) for value in spelled_numbers(source)}
-    for _, value, bare in numbers(source):
-        known.add(value)
+    for _, found, bare in numbers(source):
+        known.add(found)
         if bare:
             known.add(bare)
-    plain = {value for value, _ in known}
+    plain = {number for number, _ in known}
     missing = []
     for surface, (value, percent), _ in numbers(output):
         ok = (value, True) in known if percent else value in plain

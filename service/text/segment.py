@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from service.languages import CODES, LANGUAGES
 
@@ -86,7 +86,7 @@ class KiwiSplitter:
     (about 1 s and 105 MB of model files inside the wheel, nothing downloaded)."""
 
     _lock = threading.Lock()
-    _kiwi = None
+    _kiwi: Any = None
 
     def split(self, text: str) -> list[str]:
         with self._lock:
