@@ -23,4 +23,6 @@ pip install -q -e ".[test]"
 
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False
 ruff check .
+ruff format --check service tests app.py benchmarks
+mypy
 python -m pytest "$@"

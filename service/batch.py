@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from service.documents import read_document
 from service.errors import ModelSetError, ModelUnavailable, ServiceError
@@ -83,7 +84,7 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path | Link]:
 def run_batch(
     pipeline: Pipeline,
     files: Sequence[tuple[str, str | os.PathLike | bytes | Link]],
-    options: dict[str, str],
+    options: dict[str, Any],
     limits: Limits | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
 ) -> list[BatchItem]:
@@ -165,7 +166,7 @@ def write_outputs(items: Sequence[BatchItem], out_dir: Path) -> tuple[Path, Path
 
 
 def run_batch_cli(
-    pipeline: Pipeline, inputs: Sequence[str], out_dir: Path | None, options: dict[str, str], as_json: bool
+    pipeline: Pipeline, inputs: Sequence[str], out_dir: Path | None, options: dict[str, Any], as_json: bool
 ) -> int:
     from tqdm import tqdm
 
@@ -190,9 +191,9 @@ def run_batch_cli(
     failed = [i for i in items if i.result is None]
     if not as_json:
         for item in ok:
-            print(
-                f"ok      {item.name}: {item.result.source_language}, {len(item.result.segments)} segment(s)"
-            )
+            result = item.result
+            assert result is not None
+            print(f"ok      {item.name}: {result.source_language}, {len(result.segments)} segment(s)")
         for item in failed:
             print(f"FAILED  {item.name}: {item.error}")
     print(f"{len(ok)} succeeded, {len(failed)} failed", file=sys.stderr)

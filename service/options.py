@@ -38,6 +38,22 @@ class PipelineOptions:
     #: removed line is listed in `Result.removed`. False keeps every line as story.
     clean: bool = True
 
+    def with_(
+        self,
+        *,
+        source_language: str | None = None,
+        length: str | None = None,
+        mode: str | None = None,
+        clean: bool | None = None,
+    ) -> PipelineOptions:
+        """These options with the given ones replaced (None keeps the current value)."""
+        return PipelineOptions(
+            source_language=self.source_language if source_language is None else source_language,
+            length=self.length if length is None else length,
+            mode=self.mode if mode is None else mode,
+            clean=self.clean if clean is None else clean,
+        )
+
     def validated(self) -> PipelineOptions:
         checks = (
             ("source_language", self.source_language, SOURCE_LANGUAGES),

@@ -1,4 +1,4 @@
-"""The one public entry: `Pipeline(models=...).run(text, **options) -> Result`.
+"""The one public entry: `Pipeline(models=...).run(text, length=..., ...) -> Result`.
 
 Data flows one way: clean → detect language → split paragraphs and sentences → (Korean/Japanese:
 translate to English) → summarise in English → translate into Korean and Japanese → Result. Each
@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import fields, replace
 from functools import partial
 from typing import Any
 
@@ -166,21 +165,26 @@ class Pipeline:
         self,
         text: str,
         *,
+        source_language: str | None = None,
+        length: str | None = None,
+        mode: str | None = None,
+        clean: bool | None = None,
+        glossary: object = None,
         progress: Progress | None = None,
         on_event: Event | None = None,
-        glossary: object = None,
-        **options: str | bool,
     ) -> Result:
-        """Summarise and translate one article. Options: source_language, length, mode, clean.
+        """Summarise and translate one article.
 
-        `glossary` (names rendered as given, in every direction the run translates): a `Glossary`, a
-        `pathlib.Path` to a CSV/TSV/TOML file, CSV/TSV/TOML text, or a list of {en, ko, ja} dicts
-        (`service.text.glossary`); merged over the model set's default glossary. `on_event`: see
-        `Event` (the summary first, then each language as it finishes)."""
-        unknown = set(options) - {f.name for f in fields(PipelineOptions)}
-        if unknown:
-            raise InputError(f"Unknown option(s) {', '.join(sorted(unknown))}")
-        opts = replace(self.options, **options).validated()
+        `source_language` (`auto`, `en`, `ko`, `ja`), `length` (`short`, `medium`, `long`), `mode`
+        (`summary`, `article`) and `clean` (remove news furniture) default to the pipeline's
+        `options` (`service.options.PipelineOptions`). `glossary` (names rendered as given, in every
+        direction the run translates): a `Glossary`, a `pathlib.Path` to a CSV/TSV/TOML file,
+        CSV/TSV/TOML text, or a list of {en, ko, ja} dicts (`service.text.glossary`); merged over the
+        model set's default glossary. `on_event`: see `Event` (the summary first, then each language
+        as it finishes)."""
+        opts = self.options.with_(
+            source_language=source_language, length=length, mode=mode, clean=clean
+        ).validated()
         terms = self._glossary(glossary)
         log: GlossaryLog = {}
         report = progress or (lambda stage, fraction: None)
@@ -206,12 +210,13 @@ class Pipeline:
             report("Splitting sentences", 0.08)
             with timer.stage("segment"):
                 prepared = prepare(text, language, clean=opts.clean)
-                story = prepared.paragraphs or ([[prepared.title]] if prepared.title else [])
+                title = prepared.title
+                story: list[list[str]] = prepared.paragraphs or ([[title]] if title else [])
                 if not story:
                     raise InputError("Only page furniture was found (bylines, dates, captions): no story")
                 # In article mode the headline is the first row, translated like the rest.
-                as_row = prepared.title and prepared.paragraphs and opts.mode == "article"
-                headline = [[prepared.title]] if as_row else []
+                as_row = title and prepared.paragraphs and opts.mode == "article"
+                headline: list[list[str]] = [[title]] if as_row and title else []
                 source_paragraphs = headline + story
             if language == "en":
                 english_paragraphs = source_paragraphs
@@ -308,11 +313,11 @@ class Pipeline:
         """The article behind a link, fetched safely and read like an upload (`service.fetching`)."""
         return self.url_reader.read(url)
 
-    def run_url(self, url: str, *, progress: Progress | None = None, **options: str | bool) -> Result:
-        """`run()` on the article behind a link; `Result.source` records the final URL, title, author
-        and date."""
+    def run_url(self, url: str, **options: Any) -> Result:
+        """`run()` on the article behind a link (same keyword arguments); `Result.source` records the
+        final URL, title, author and date."""
         page = self.read_url(url)
-        result = self.run(page.text, progress=progress, **options)
+        result = self.run(page.text, **options)
         result.source = page.source()
         return result
 

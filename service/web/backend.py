@@ -193,7 +193,7 @@ class Backend:
             raise EmptyInput(
                 "The article is empty: paste its text, or upload a file (.txt, .md, .html, .pdf, .docx)."
             )
-        options = {"source_language": source_language, "length": length, "mode": mode}
+        options: dict[str, Any] = {"source_language": source_language, "length": length, "mode": mode}
         for name, value in options.items():
             if not isinstance(value, str):
                 raise InputError(f"{name} must be a string, got {type(value).__name__}")

@@ -486,7 +486,7 @@ def _client_endpoints(
         length = gr.Radio(list(LENGTHS), value="medium", label="length")
         target = gr.Radio(languages, value=None, label="target")
         source = gr.Radio(["auto", *languages], value="auto", label="source")
-        endpoints = {
+        endpoints: dict[str, tuple[Any, Any, Any]] = {
             "process": (
                 handlers.process,
                 page_inputs,
@@ -597,7 +597,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         interactive=False,
         wrap=True,
         label="Sentence by sentence",
-        column_widths=["4%", "22%", "22%", "22%", "20%", "10%"],
+        column_widths=["9%", "21%", "21%", "21%", "18%", "10%"],  # "#" holds the ⚠ marks too
         elem_id="aligned",
     )
     with gr.Column(visible=False, elem_id="article") as article_box:

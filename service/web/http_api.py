@@ -162,6 +162,7 @@ async def process(request: Request) -> JSONResponse | StreamingResponse:
             f"The request body did not arrive within {backend.body_timeout_s:g} s "
             "(set SERVICE_BODY_TIMEOUT to change it).",
         )
+    response: JSONResponse | StreamingResponse
     if not backend.admit():
         response = _error(
             503,
