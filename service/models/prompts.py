@@ -13,7 +13,10 @@ from pathlib import Path
 
 from service.errors import ModelSetError
 
-_CANDIDATE_DIRS = (Path(__file__).resolve().parents[1] / "_prompts", Path(__file__).resolve().parents[2] / "prompts")
+_CANDIDATE_DIRS = (
+    Path(__file__).resolve().parents[1] / "_prompts",
+    Path(__file__).resolve().parents[2] / "prompts",
+)
 
 
 @cache

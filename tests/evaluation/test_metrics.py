@@ -8,8 +8,8 @@ import math
 import pytest
 import sacrebleu
 
-from service.evaluation import metrics
 from service.errors import InputError
+from service.evaluation import metrics
 
 EN = ["The government announced a new budget on Monday.", "Heavy rain caused flooding in the south."]
 KO = ["정부는 월요일 새 예산안을 발표했다.", "폭우로 남부 지역에 홍수가 발생했다."]
