@@ -77,7 +77,13 @@ CSS = f"""
 }}
 .dark :focus-visible {{ outline-color: #93c5fd !important; }}
 /* Contrast (axe color-contrast): the primary button and the footer links. */
-#run, #batch-run {{ background: #c2410c !important; color: #ffffff !important; border-color: #9a3412 !important; }}
+#run, #batch-run {{
+  background: #c2410c !important; color: #ffffff !important; border-color: #9a3412 !important;
+  transition: none !important;
+}}
+[id^="download-"], [id^="batch-download-"], #clear, #batch-clear {{
+  color: var(--body-text-color) !important; transition: none !important;
+}}
 #run:disabled, #batch-run:disabled {{ background: #57534e !important; cursor: progress; }}
 .or {{ color: var(--body-text-color) !important; }}
 #article-view, #article-title {{ overflow: visible !important; }}
@@ -93,6 +99,7 @@ footer a, footer button, .show-api, .settings {{ color: var(--body-text-color) !
   position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap;
 }}
+#announce {{ padding: 0 !important; margin: 0 !important; min-height: 0 !important; border: 0 !important; }}
 #char-count, #detected {{ font-size: 0.9rem; }}
 #char-count .over {{ color: #b91c1c; font-weight: 600; }}
 /* The upload box is tall enough for its "Click to Upload" text. */

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import PurePath
 from typing import Any
 
-from service.languages import NAMES
+from service.languages import LANGUAGES, NAMES
 from service.result import Result
 
 #: A heading per kind of quality flag (service.text.quality KINDS, service.traceability's kinds).
@@ -30,6 +30,16 @@ KIND_TITLES = {
 #: Warnings listed per kind before the rest are only counted (a long article can have 30 of a kind;
 #: the sentence table marks every one on its row).
 SHOWN_PER_KIND = 5
+#: The short word in the sentence table's first column for each kind (the warnings box says more).
+KIND_MARKS = {
+    "empty": "empty",
+    "repetition": "loops",
+    "too_short": "short",
+    "too_long": "long",
+    "untranslated": "untranslated",
+    "glossary": "glossary",
+    "unsupported": "check facts",
+}
 _FIELD = re.compile(
     r"^(?P<part>summary|translations|article|segments)(?:\.(?P<lang>\w+))?(?:\[(?P<i>\d+)\])?(?:\.(?P<lang2>\w+))?$"
 )
@@ -93,7 +103,7 @@ def row_marker(number: int, kinds: list[str]) -> str:
     """The table's first cell: the row number, and a warning sign naming what was found."""
     if not kinds:
         return str(number)
-    return f"{number} ⚠ " + ", ".join(KIND_TITLES.get(k, k).split(" (")[0].lower() for k in kinds)
+    return f"{number} ⚠ " + ", ".join(KIND_MARKS.get(k, k) for k in kinds)
 
 
 def model_name(model: str) -> str:
@@ -174,17 +184,15 @@ def article_html(result: Result) -> str:
             paragraphs = result.article.get(lang, [])
             paragraph = paragraphs[p] if p < len(paragraphs) else ""
             if indices and all(sentences):
-                body = " ".join(
+                body = LANGUAGES[lang].joiner.join(
                     f'<span class="s" data-s="{i}">{html.escape(s)}</span>'
                     for i, s in zip(indices, sentences, strict=True)
                 )
             else:
                 body = html.escape(paragraph)
             cells.append(f'<td lang="{lang}">{body}</td>')
-        rows.append(
-            f'<tr><th scope="row" class="visually-hidden">Paragraph {p + 1}</th>{"".join(cells)}</tr>'
-        )
+        rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         '<table aria-label="Full article, paragraph by paragraph">'
-        f'<thead><tr><td class="visually-hidden"></td>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )

@@ -75,7 +75,7 @@ def test_flags_are_marked_on_the_rows_they_concern():
     ]
     marks = flagged_rows(make(quality=flags, segments=segments))
     assert marks == {2: ["too_long"], 3: ["too_long"], 0: ["glossary"]}
-    assert row_marker(3, marks[2]) == "3 ⚠ longer than expected" and row_marker(2, []) == "2"
+    assert row_marker(3, marks[2]) == "3 ⚠ long" and row_marker(2, []) == "2"
 
 
 def test_model_names_never_show_where_models_live():
