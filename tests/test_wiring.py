@@ -241,3 +241,54 @@ def test_cli_text_output_names_korean_and_japanese_under_their_headings(fake_mod
     assert korean.startswith("[en-ko] [summary] [ko-en] ") and "[en-ja]" not in korean
     assert japanese.startswith("[en-ja] [summary] [ko-en] ") and "[en-ko]" not in japanese
     assert labelled("ko-en", SOURCE_SENTENCES["ko"][:1])[0] in out
+
+
+# -- what the summariser was asked for ------------------------------------------------------------------
+
+
+def test_a_short_article_is_summarised_in_one_call_with_the_length_preset(fake_models):
+    pipeline = Pipeline(models=fake_models)
+    with recording(pipeline) as calls:
+        result = pipeline.run(ARTICLE_EN, length="short")
+    [call] = calls.of("summarise")
+    assert result.summary_chunks == 1 and len(call.texts) == 1
+    assert (call.job.max_new_tokens, call.job.min_new_tokens, call.job.sentences) == (80, 20, 3)
+
+
+def test_the_model_set_s_own_bounds_and_settings_reach_the_summariser(fake_dir):
+    from service.engines.fake import fake_roles
+    from service.models.sets import parse_model_set
+
+    roles = fake_roles(max_input_tokens=SMALL_WINDOW)
+    roles["summarise"].update(max_new_tokens=42, min_new_tokens=7, num_beams=3)
+    pipeline = Pipeline(models=parse_model_set({"roles": roles}))
+    with recording(pipeline) as calls:
+        pipeline.run(long_article(), length="long", source_language="en")
+    first = calls.of("summarise")[0]
+    # Partial summaries of chunks: a quarter of the window at most, the set's minimum if smaller.
+    assert (first.job.max_new_tokens, first.job.min_new_tokens) == (SMALL_WINDOW // 4, 7)
+    assert dict(first.job.generation) == {
+        "max_new_tokens": 42,
+        "min_new_tokens": 7,
+        "num_beams": 3,
+        "max_input_tokens": SMALL_WINDOW,
+    }
+    assert first.job.sentences == 8
+    with recording(pipeline) as calls:  # an article that fits: one call, with the set's own bounds
+        pipeline.run("The council approved the tram plan on Tuesday.", length="long", source_language="en")
+    [call] = calls.of("summarise")
+    assert (call.job.max_new_tokens, call.job.min_new_tokens) == (42, 7)
+
+
+def test_an_article_of_exactly_the_window_is_one_chunk(fake_small_window):
+    from service.engines.fake import FakeEngine
+
+    pipeline = Pipeline(models=fake_small_window)
+    words = [f"w{i}" for i in range(SMALL_WINDOW - 1)]
+    article = " ".join(words) + "."  # SMALL_WINDOW tokens: the words and the full stop
+    assert FakeEngine().count_tokens([article]) == [SMALL_WINDOW]
+    with recording(pipeline) as calls:
+        result = pipeline.run(article, length="short", source_language="en")
+    [call] = calls.of("summarise")
+    assert result.summary_chunks == 1 and call.texts == (article,)
+    assert call.job.max_new_tokens == 80  # the whole-article job, not a chunk's partial summary
