@@ -200,6 +200,8 @@ class Handlers:
             result.source = source
         details = result.to_dict()
         details["input"] = source
+        # Model names, never where they live on the server (a public Space must not show its paths).
+        details["models"] = page_text.public_models(result.models)
         return result, details
 
     def _fetch(self, url: str | None, file: Any, progress: gr.Progress) -> WebDocument | None:
@@ -230,9 +232,7 @@ class Handlers:
         result, details = self._run(
             text, file, source_language, length, mode, request, progress, url, glossary
         )
-        # The page's downloads name models, not where they live on the server.
-        public = {**details, "models": page_text.public_models(result.models)}
-        paths = self.downloads.write_all(result, public)
+        paths = self.downloads.write_all(result, details)
         rows = aligned_rows(result)
         return page_single.result_values(
             result, warnings_text(result), details_text(result, details["input"]), rows, paths

@@ -61,6 +61,9 @@ def test_page_shows_three_languages_details_alignment_and_downloads(handlers):
     saved = json.loads(Path(json_btn["value"]).read_text(encoding="utf-8"))
     assert saved["source_language"] == "en" and saved["translations"]["ko"] == ko
     assert saved["input"]["kind"] == "text"
+    # The tiny models live in a temp folder: the page and its downloads name them, never the path.
+    assert all("/" not in model for model in saved["models"].values()), saved["models"]
+    assert "/" not in details.split("Models: ")[1].splitlines()[0]
     markdown = Path(md_btn["value"]).read_text(encoding="utf-8")
     assert markdown.startswith("# Summary and translations") and "## 한국어" in markdown
     table = DocxDocument(docx_btn["value"]).tables[0]
