@@ -44,6 +44,15 @@ def download_stem(source: dict[str, Any] | None, result: Result) -> str:
     return stem or f"article-{result.source_language}"
 
 
+def batch_stem(items: list[BatchItem]) -> str:
+    """A batch's download stem after its first file (and how many more)."""
+    if not items:
+        return "results"
+    first = _UNSAFE.sub("-", PurePosixPath(items[0].name).stem).strip("-.")[:40] or "files"
+    more = f"-and-{len(items) - 1}-more" if len(items) > 1 else ""
+    return f"{first}{more}-results"
+
+
 def write_docx(result: Result, path: Path) -> Path:
     """The result as a Word document: a heading, then a table EN | 한국어 | 日本語, one row per sentence."""
     from docx import Document
@@ -108,8 +117,10 @@ class Downloads:
         return str(json_path), str(md_path), str(docx_path)
 
     def write_batch(self, items: list[BatchItem]) -> tuple[str, str]:
-        """`results.jsonl` (one object per file, failures included) and `results.zip` (Markdown)."""
+        """JSONL (one object per file, failures included) and a ZIP of Markdown, named after the
+        files: `report-results.jsonl`, or `report-and-2-more-results.zip` for three files."""
         folder = self._folder()
-        jsonl = write_jsonl(items, folder / "results.jsonl")
-        archive = write_markdown_zip(items, folder / "results.zip")
+        stem = batch_stem(items)
+        jsonl = write_jsonl(items, folder / f"{stem}.jsonl")
+        archive = write_markdown_zip(items, folder / f"{stem}.zip")
         return str(jsonl), str(archive)

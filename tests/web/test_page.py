@@ -415,6 +415,9 @@ def test_each_batch_row_opens_its_files_result_and_clear_empties_the_tab(page, t
         ("report.txt", "report-2.md"),
         ("broken.pdf", "FAILED.md"),
     ]
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator("#batch-download-zip").click()
+    assert download.value.suggested_filename == "report-and-2-more-results.zip"
     # The second "report.txt" opens the English article's result, not the Korean one's.
     grid.locator("[role=row].virtual-row").nth(1).locator("[role=gridcell]").nth(3).click()
     page.locator("#batch-view").wait_for(state="visible", timeout=TIMEOUT_MS)
