@@ -213,9 +213,9 @@ def test_paste_a_link_in_the_browser(app, site):
             # A refused link shows its reason in the page's error message.
             page.locator("#input-url textarea, #input-url input").first.fill("file:///etc/passwd")
             page.locator("#run").click()
-            toast = page.locator('[data-testid="toast-body"]')
-            toast.first.wait_for(state="visible", timeout=TIMEOUT_MS)
-            assert "only http:// and https://" in toast.first.inner_text()
+            panel = page.locator("#page-error [role=alert]")  # on the page until the next run (issue 16)
+            panel.wait_for(state="visible", timeout=TIMEOUT_MS)
+            assert "only http:// and https://" in panel.inner_text()
             assert not errors
         finally:
             browser.close()
