@@ -77,6 +77,7 @@ class Result:
             f"- Source language: {self.source_language} (p={self.language_probability:.2f})",
             f"- Mode: {self.mode}, length: {self.length}",
             *self._source_lines("- "),
+            *(f"- **Warning:** {escape_markdown(warning)}" for warning in self.warnings),
             "",
             "## English",
             "",

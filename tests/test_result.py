@@ -73,6 +73,7 @@ def test_markdown_puts_each_language_under_its_heading_and_escapes_model_output(
 
     assert lines[0] == "# Summary and translations"
     assert "- Source language: ja (p=0.99)" in lines and "- Mode: article, length: short" in lines
+    assert "- **Warning:** Licence: non-commercial." in lines  # e.g. the nllb set's licence
     assert after("## English") == r"Snow \[closed\] \*roads\*."
     assert after("## 한국어") == "눈으로 도로가 막혔다."
     assert after("## 日本語") == "雪で道路が閉鎖された。"
@@ -258,7 +259,7 @@ def test_a_link_without_final_url_title_author_or_date_shows_what_there_is():
     bare = {**LINK, "final_url": "", "title": None, "author": None, "date": None}
     text = make_result(source=bare).to_text().splitlines()
     assert text[2:4] == ["Link: https://news.example/a", ""]
-    markdown = make_result(source=bare).to_markdown().splitlines()
+    markdown = make_result(source=bare, warnings=[]).to_markdown().splitlines()
     assert markdown[4:6] == ["- Link: https://news.example/a", ""]
 
 

@@ -62,7 +62,10 @@ def load_engine(spec: ModelSpec, settings: EngineSettings | None = None) -> Engi
     """The engine for `spec`, loaded on first use and shared afterwards."""
     settings = settings or EngineSettings()
     kind = engine_kind(spec)
-    key = (kind, spec.model, spec.revision, spec.family, spec.compute_type, settings)
+    # The window is fixed when an engine loads: sets naming one model with different windows get one
+    # engine each (batching and decoding settings travel with each job instead).
+    window = spec.generation.get("max_input_tokens")
+    key = (kind, spec.model, spec.revision, spec.family, spec.compute_type, window, settings)
     engine = _engines.get(key)
     if engine is not None:
         return engine
