@@ -50,7 +50,7 @@ BUGS = (
     Bug(
         "segments-swapped",
         "Korean and Japanese swapped in Result.segments",
-        "service/pipeline.py",
+        "service/assembly.py",
         "Segment(en=e, ko=k, ja=j, paragraph=index)",
         "Segment(en=e, ko=j, ja=k, paragraph=index)",
         tests=("tests/test_wiring.py", "tests/web/test_wiring_web.py", "tests/web/test_browser_wiring.py"),
@@ -66,9 +66,9 @@ BUGS = (
     Bug(
         "table-swapped",
         "Korean and Japanese swapped in the page's sentence table",
-        "service/web/gradio_ui.py",
-        "[str(i), s.en, s.ko, s.ja]",
-        "[str(i), s.en, s.ja, s.ko]",
+        "service/web/page_handlers.py",
+        "rows.append([number, s.en, s.ko, s.ja, sources,",
+        "rows.append([number, s.en, s.ja, s.ko, sources,",
         tests=("tests/web/test_browser_wiring.py",),
     ),
     Bug(
@@ -82,7 +82,7 @@ BUGS = (
     Bug(
         "last-chunk-dropped",
         "the summariser given every chunk but the last",
-        "service/pipeline.py",
+        "service/summary.py",
         "engine.generate(chunks, partial_job)",
         "engine.generate(chunks[:-1], partial_job)",
         tests=("tests/test_wiring.py",),

@@ -1,0 +1,401 @@
+"""The page's event handlers: plain methods over the `Backend` (easy to call in tests), and the
+wording of what they return (details, warnings, aligned rows, errors).
+
+Every `ServiceError` becomes `gr.Error(message, title=...)`, so users (and `gradio_client`, as
+`AppError`) see one sentence with the error's own title, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from service.batch import BatchItem
+from service.documents import SUPPORTED_EXTENSIONS, read_document
+from service.errors import (
+    EmptyInput,
+    InputError,
+    ServiceError,
+)
+from service.fetching import WebDocument
+from service.languages import NAMES
+from service.options import LENGTHS
+from service.result import Result
+from service.text.glossary import read_glossary_file
+from service.web import page_batch, page_single, page_text
+from service.web.backend import Backend
+from service.web.guard import uploaded_path
+from service.web.page_batch import batch_rows, batch_summary
+from service.web.page_css import CSS, HEAD, THEME  # noqa: F401 (app.py takes them from here)
+from service.web.page_downloads import KEEP_DOWNLOADS, Downloads  # noqa: F401 (re-exported)
+
+log = logging.getLogger(__name__)
+
+
+def user_error(exc: ServiceError) -> gr.Error:
+    """The message as a toast. Gradio renders toast text as (sanitised) HTML, so tags are escaped: a
+    file name such as `<b>x.txt` must show literally. Only `<` and `>`: `gradio_client` receives
+    the same string, and an `&` in a URL should reach it unchanged."""
+    message = str(exc).replace("<", "&lt;").replace(">", "&gt;")
+    return gr.Error(message, title=exc.title, print_exception=False)
+
+
+def details_text(result: Result, source: dict[str, Any]) -> str:
+    """Detected language, input, models and time per stage, as plain text."""
+    language = NAMES.get(result.source_language, result.source_language)
+    how = "chosen by you" if result.detection_method == "given" else f"detected by {result.detection_method}"
+    lines = [
+        f"Source language: {language} ({result.source_language}), probability "
+        f"{result.language_probability:.2f}, {how}",
+    ]
+    if source.get("kind") == "file":
+        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
+        lines.append(f"Input: file {source['name']} ({source['format']}{encoding})")
+    elif source.get("kind") == "url":
+        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
+        lines.append(f"Input: link {source['final_url']} ({source['format']}{encoding})")
+        about = [f"{key} {source[key]}" for key in ("title", "author", "date") if source.get(key)]
+        if about:
+            lines.append("Page: " + "; ".join(about))
+    else:
+        lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
+    lines.append(page_text.input_note(source))
+    if result.title:
+        lines.append(f"Headline: {result.title}")
+    lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
+    models = page_text.public_models(result.models)  # names only: where they live is not for the page
+    lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in models.items()))
+    stages = [f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items() if stage != "total"]
+    lines.append("Time per stage: " + ", ".join(stages))
+    if "total" in result.timings:
+        lines.append(f"Total time: {result.timings['total']:.2f} s")
+    if result.removed:
+        lines.append(f"Removed from the article as page furniture ({len(result.removed)} lines):")
+        lines += [f"  - {r['reason']}: {r['text']}" for r in result.removed]
+    return "\n".join(lines)
+
+
+def warnings_text(result: Result) -> str:
+    """Grouped by kind, in words (`page_text.grouped_warnings`)."""
+    return page_text.grouped_warnings(result)
+
+
+def aligned_rows(result: Result) -> list[list[str]]:
+    """One row per segment; the last two columns list the summary sentence's sources (paragraph and
+    sentence counted from 1, score, the sentence in the article's language) and the glossary terms
+    put into that row."""
+    applied: dict[int, list[str]] = {}
+    for entry in result.glossary:
+        for index in entry["segments"]:
+            applied.setdefault(index, []).append(f"{entry['language']}: {entry['form']}")
+    rows = []
+    marks = page_text.flagged_rows(result)
+    for i, s in enumerate(result.segments):
+        sources = "\n".join(
+            f"¶{x['paragraph'] + 1}.{x['sentence'] + 1} ({x['score']:.2f}) {x['text']}" for x in s.sources
+        )
+        number = page_text.row_marker(i + 1, marks.get(i, []))
+        rows.append([number, s.en, s.ko, s.ja, sources, " · ".join(applied.get(i, []))])
+    return rows
+
+
+class Handlers:
+    """Event handlers for the page and the client endpoints, sharing one `Backend`."""
+
+    def __init__(self, backend: Backend, downloads: Downloads | None = None):
+        self.backend = backend
+        self.downloads = downloads or Downloads()
+
+    # -- shared steps ------------------------------------------------------------------------------
+
+    def _check_rate(self, request: gr.Request | None) -> None:
+        """The per-client rate limit (`service.web.access`; off unless configured), for every event that
+        runs models. Raises `TooManyRequests` (a `ServiceError`)."""
+        self.backend.access.check_rate(client_host(request) or "local")
+
+    def _article(self, text: str | None, file: Any) -> tuple[str, dict[str, Any]]:
+        """The article's text: from the uploaded file when there is one, else from the text box.
+        The caller holds a processing slot: reading a document can cost as much as a model run."""
+        path = uploaded_path(file)
+        if path:
+            document = read_document(path, limits=self.backend.limits)
+            return document.text, {
+                "kind": "file",
+                "name": document.name,
+                "format": document.format,
+                "encoding": document.encoding,
+            }
+        if text is None or not str(text).strip():
+            raise EmptyInput(
+                f"The article is empty: paste its text, or upload a file ({', '.join(SUPPORTED_EXTENSIONS)})."
+            )
+        return str(text), {"kind": "text", "chars": len(text)}
+
+    def _run(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None,
+        progress: gr.Progress,
+        url: str | None = None,
+        glossary: Any = None,
+    ) -> tuple[Result, dict[str, Any]]:
+        try:
+            self._check_rate(request)
+            page = self._fetch(url, file, progress)
+            if uploaded_path(file):
+                progress(0.0, desc="Reading the file")
+            with self.backend.slot():
+                article, source = (page.text, page.source()) if page else self._article(text, file)
+                result = self.backend.run(
+                    article,
+                    source_language=source_language or "auto",
+                    length=length or "medium",
+                    mode=mode or "summary",
+                    progress=lambda stage, fraction: progress(fraction, desc=stage),
+                    glossary=glossary or None,
+                )
+        except ServiceError as exc:
+            raise user_error(exc) from None
+        if page is not None:
+            result.source = source
+        details = result.to_dict()
+        details["input"] = source
+        # Model names, never where they live on the server (a public Space must not show its paths).
+        details["models"] = page_text.public_models(result.models)
+        return result, details
+
+    def _fetch(self, url: str | None, file: Any, progress: gr.Progress) -> WebDocument | None:
+        """The page behind the link box, fetched before a processing slot is taken (a slow site must
+        not hold up other articles); None when the box is empty."""
+        if not isinstance(url, str) or not url.strip():
+            return None
+        if uploaded_path(file):
+            raise InputError("Both a file and a link were given: clear one of them.")
+        progress(0.0, desc="Fetching the page")
+        return self.backend.read_url(url)
+
+    # -- the page --------------------------------------------------------------------------------------
+
+    def process_page(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        url: str | None = "",
+        glossary: Any = "",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented idiom)
+    ) -> tuple:
+        """Everything the page shows for one article (outputs in `build_demo`'s order)."""
+        result, details = self._run(
+            text, file, source_language, length, mode, request, progress, url, glossary
+        )
+        paths = self.downloads.write_all(result, details)
+        rows = aligned_rows(result)
+        return page_single.result_values(
+            result, warnings_text(result), details_text(result, details["input"]), rows, paths
+        )
+
+    def process_page_or_error(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        url: str | None = "",
+        glossary: Any = "",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple:
+        """`process_page` for the page: an error empties every output and stays on the page, with
+        its own title, until the next run (a toast would vanish and leave the last result shown)."""
+        try:
+            return self.process_page(
+                text, file, source_language, length, mode, url, glossary, request, progress
+            )
+        except gr.Error as error:
+            return page_single.error_values(error)
+
+    def _batch(
+        self,
+        files: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None,
+        progress: gr.Progress,
+    ) -> list[BatchItem]:
+        """Every uploaded file through the pipeline, in order; a failed file is listed, not fatal."""
+        try:
+            paths = [path for path in map(uploaded_path, files or []) if path]
+        except ServiceError as exc:
+            raise user_error(exc) from None
+        total = len(paths)
+        done = 0
+
+        def on_done(item: BatchItem) -> None:
+            nonlocal done
+            done += 1
+            progress(done / total, desc=page_batch.progress_line(done, total, item))
+
+        try:
+            self._check_rate(request)
+            if paths:
+                progress(0.0, desc=f"0 of {total} files done")
+            return self.backend.run_batch(
+                [(Path(path).name, path) for path in paths],
+                source_language=source_language or "auto",
+                length=length or "medium",
+                mode=mode or "summary",
+                on_done=on_done,
+            )
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def batch_page(
+        self,
+        files: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple:
+        """The batch tab: one table row per file, a one-line summary, and both downloads."""
+        items = self._batch(files, source_language, length, mode, request, progress)
+        jsonl, archive = self.downloads.write_batch(items)
+        return (
+            batch_rows(items),
+            batch_summary(items),
+            gr.update(value=jsonl, interactive=True),
+            gr.update(value=archive, interactive=True),
+            items,  # the page's per-session state: a row click opens that file's result
+        )
+
+    def batch(
+        self,
+        files: Any,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> list[dict]:
+        """One record per file, in upload order: `{"file", "ok": true, "result"}` or
+        `{"file", "ok": false, "error", "message"}` (`BatchItem.to_dict()`)."""
+        items = self._batch(files, source_language, length, mode, request, progress)
+        return [item.to_dict() for item in items]
+
+    def glossary_file(self, file: Any) -> str:
+        """An uploaded glossary file's text for the glossary box, checked first (a malformed file is
+        an error naming its line, not a box full of something that will fail later)."""
+        try:
+            path = uploaded_path(file)
+            return read_glossary_file(path) if path else ""
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def status(self) -> tuple[Any, Any]:
+        """The model status; the polling timer stops once warm-up has finished, and the box shrinks to
+        a bare line (no label, no frame) once every model is ready."""
+        line, done = self.backend.status_line(), self.backend.warm_up_done
+        ready = done and line.endswith("loaded and ready.")
+        shown = gr.update(value=line, show_label=not ready, container=not ready)
+        return shown, gr.update(active=not done)
+
+    # -- client endpoints ------------------------------------------------------------------------------
+
+    def process(
+        self,
+        text: str | None = "",
+        file: Any = None,
+        source_language: str = "auto",
+        length: str = "medium",
+        mode: str = "summary",
+        url: str | None = "",
+        glossary: Any = "",
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str, str, dict]:
+        """Summary, Korean, Japanese, and every detail of the result as a JSON object. `url` (last, so
+        older clients keep working) is the article's link, used instead of the text; `glossary` (after it,
+        for the same reason) is CSV/TSV/TOML text with a header such as en,ko,ja."""
+        result, details = self._run(
+            text, file, source_language, length, mode, request, progress, url, glossary
+        )
+        return result.summary, result.translations.get("ko", ""), result.translations.get("ja", ""), details
+
+    def summarise(self, text: str, length: str = "medium", request: gr.Request | None = None) -> str:
+        """English summary of an article; Korean or Japanese articles are translated to English first."""
+        try:
+            self._check_rate(request)
+            _require_text(text)
+            if length not in LENGTHS:
+                raise InputError(f"Unknown length {length!r}; choose one of: {', '.join(LENGTHS)}")
+            with self.backend.slot():
+                pipeline = self.backend.loaded_pipeline()
+                pipeline.limits.check("max_chars", len(text), "The text's length in characters")
+                if pipeline.detect(text).language == "en":
+                    return pipeline.summarise(text, length)
+                return self.backend.run(text, length=length).summary
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def translate(
+        self,
+        text: str,
+        target: str,
+        source: str = "auto",
+        request: gr.Request | None = None,
+    ) -> str:
+        """Translate text into `target`; `source` "auto" detects the text's language."""
+        try:
+            self._check_rate(request)
+            _require_text(text)
+            for name, value, allowed in (
+                ("target", target, NAMES),
+                ("source", source, ("auto", *NAMES)),
+            ):
+                if value not in allowed:
+                    raise InputError(f"Unknown {name} {value!r}; choose one of: {', '.join(allowed)}")
+            with self.backend.slot():
+                pipeline = self.backend.loaded_pipeline()
+                pipeline.limits.check("max_chars", len(text), "The text's length in characters")
+                if source == "auto":
+                    source = pipeline.detect(text).language
+                return pipeline.translate([text], source, target)[0]
+        except ServiceError as exc:
+            raise user_error(exc) from None
+
+    def detect(self, text: str, request: gr.Request | None = None) -> tuple[str, float]:
+        """The text's language (en, ko or ja) and the detector's probability."""
+        try:
+            self._check_rate(request)
+            _require_text(text)
+            self.backend.limits.check("max_chars", len(text), "The text's length in characters")
+            with self.backend.slot():
+                detection = self.backend.pipeline.detect(text)
+        except ServiceError as exc:
+            raise user_error(exc) from None
+        return detection.language, round(detection.probability, 4)
+
+
+def client_host(request: gr.Request | None) -> str | None:
+    """The client's IP address from Gradio's request, when there is one."""
+    client = getattr(request, "client", None) if request is not None else None
+    return getattr(client, "host", None) if client is not None else None
+
+
+def _require_text(text: Any) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise EmptyInput("The text is empty: send the text to work on.")
