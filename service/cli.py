@@ -159,7 +159,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from service.cluster import run_cluster_cli
 
         settings: Settings = args.settings
-        return run_cluster_cli(args, args.models or settings.models, options, settings.limits, settings.engines)
+        return run_cluster_cli(
+            args, args.models or settings.models, options, settings.limits, settings.engines
+        )
     if len(args.inputs) > 1 or args.out or Path(args.inputs[0]).is_dir():
         from service.batch import run_batch_cli
 

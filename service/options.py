@@ -27,6 +27,8 @@ LENGTHS: dict[str, Length] = {
     "long": Length(sentences=8, min_new_tokens=100, max_new_tokens=260),
 }
 MODES = ("summary", "article")
+
+
 @dataclass(frozen=True)
 class PipelineOptions:
     """Per-run choices a user (or a web request) may make. Models are not among them, by design."""

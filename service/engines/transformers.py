@@ -48,9 +48,7 @@ class TransformersEngine(HFTokenizedEngine):
             raise ModelSetError(f"role {spec.role}: the transformers engine needs a model")
         kwargs = {"revision": spec.revision, "trust_remote_code": False}
         self.tokenizer = load_or_explain(spec, lambda: AutoTokenizer.from_pretrained(model, **kwargs))
-        self.model = load_or_explain(
-            spec, lambda: AutoModelForSeq2SeqLM.from_pretrained(model, **kwargs)
-        )
+        self.model = load_or_explain(spec, lambda: AutoModelForSeq2SeqLM.from_pretrained(model, **kwargs))
         self.model.eval()
         vocab = self.tokenizer.get_vocab()
         self._vocab = vocab

@@ -135,7 +135,15 @@ def client(app) -> Client:
 def test_process_endpoint_takes_url_as_its_last_parameter(client, site):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     params = [p["parameter_name"] for p in endpoints["/process"]["parameters"]]
-    assert params == ["text", "file", "source_language", "length", "mode", "url", "glossary"]  # glossary came after
+    assert params == [
+        "text",
+        "file",
+        "source_language",
+        "length",
+        "mode",
+        "url",
+        "glossary",
+    ]  # glossary came after
     summary, korean, japanese, details = client.predict(
         text="", file=None, length="short", url=site.link("/files/night-buses.docx"), api_name="/process"
     )
