@@ -8,7 +8,8 @@ that cries wolf on good translations teaches people to ignore it. Each threshold
 comment says why it sits where it does; the tests run every check over good en/ko/ja outputs
 (including all the shipped evaluation references) and require that none of them is flagged.
 
-Nothing here raises on odd input: an output the guard cannot judge simply gets no flag.
+Odd text never raises: an output the guard cannot judge simply gets no flag. Only a caller's
+mistake does (`check_output` with a language or task it does not know: ValueError).
 """
 
 from __future__ import annotations

@@ -25,9 +25,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol
 
-from service.languages import CODES, LANGUAGES
+from service.languages import LANGUAGES
 
-SUPPORTED_LANGUAGES = CODES
 #: How sentences are put back together: Japanese writes no space between sentences.
 SENTENCE_JOINERS = {code: lang.joiner for code, lang in LANGUAGES.items()}
 _BLANK_LINE = re.compile(r"\n\s*\n")
