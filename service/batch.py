@@ -12,73 +12,31 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from service.batch_files import (  # noqa: F401 (re-exported: the batch's public names)
+    EXIT_SOME_FAILED,
+    BatchItem,
+    Link,
+    expand_inputs,
+    is_link,
+    markdown_names,
+    write_jsonl,
+    write_markdown_zip,
+    write_outputs,
+)
 from service.documents import read_document
 from service.errors import ModelSetError, ModelUnavailable, ServiceError
 from service.limits import Limits
 from service.pipeline import Pipeline
-from service.result import Result
+
+if TYPE_CHECKING:
+    from service.cluster import RunSummary
 
 log = logging.getLogger(__name__)
-
-EXIT_SOME_FAILED = 4
-_LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-
-
-@dataclass(frozen=True)
-class Link:
-    """A batch item to fetch (`Pipeline.read_url`) rather than a file to open. Only the CLI makes
-    these, from arguments that look like links: a web request's file names never become links."""
-
-    url: str
-
-    def __str__(self) -> str:
-        return self.url
-
-
-def is_link(item: str | os.PathLike) -> bool:
-    """`https://…`, `http://…`, and any other `scheme://` (refused later with a clear reason)."""
-    return isinstance(item, str) and bool(_LINK.match(item))
-
-
-@dataclass
-class BatchItem:
-    name: str
-    result: Result | None = None
-    error: str | None = None
-    error_code: str | None = None
-
-    def to_dict(self) -> dict:
-        if self.result is not None:
-            return {"file": self.name, "ok": True, "result": self.result.to_dict()}
-        return {"file": self.name, "ok": False, "error": self.error_code, "message": self.error}
-
-
-def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path | Link]:
-    """Files as given, folders expanded to the files inside them (sorted, hidden files skipped), and
-    links as `Link`s, all in the order given."""
-    files: list[Path | Link] = []
-    for item in inputs:
-        if is_link(item):
-            files.append(Link(str(item)))
-            continue
-        path = Path(item)
-        if path.is_dir():
-            files += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.parts)
-            )
-        else:
-            files.append(path)
-    return files
 
 
 def run_batch(
@@ -124,47 +82,6 @@ def run_batch(
     return items
 
 
-def write_jsonl(items: Sequence[BatchItem], path: Path) -> Path:
-    with path.open("w", encoding="utf-8") as f:
-        for item in items:
-            f.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
-    return path
-
-
-def markdown_names(items: Sequence[BatchItem]) -> list[str]:
-    """Each item's file name inside `results.zip`: its stem + `.md`, and `-2`, `-3` … for a stem
-    seen before (two uploads named `a.txt` become `a.md` and `a-2.md`; the page shows which is which)."""
-    used: set[str] = set()
-    names = []
-    for item in items:
-        stem = Path(item.name).stem or "article"
-        name, n = f"{stem}.md", 1
-        while name in used:
-            n += 1
-            name = f"{stem}-{n}.md"
-        used.add(name)
-        names.append(name)
-    return names
-
-
-def write_markdown_zip(items: Sequence[BatchItem], path: Path) -> Path:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for item, name in zip(items, markdown_names(items), strict=True):
-            if item.result is not None:
-                archive.writestr(name, item.result.to_markdown())
-        failures = [f"- {i.name}: {i.error}" for i in items if i.result is None]
-        if failures:
-            archive.writestr(
-                "FAILED.md", "# Files that could not be processed\n\n" + "\n".join(failures) + "\n"
-            )
-    return path
-
-
-def write_outputs(items: Sequence[BatchItem], out_dir: Path) -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return write_jsonl(items, out_dir / "results.jsonl"), write_markdown_zip(items, out_dir / "results.zip")
-
-
 def run_batch_cli(
     pipeline: Pipeline, inputs: Sequence[str], out_dir: Path | None, options: dict[str, Any], as_json: bool
 ) -> int:
@@ -198,3 +115,12 @@ def run_batch_cli(
             print(f"FAILED  {item.name}: {item.error}")
     print(f"{len(ok)} succeeded, {len(failed)} failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failed else 0
+
+
+def run_on_ray(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, **options: Any) -> RunSummary:
+    """The same batch on a Ray cluster (local Ray without an address), resumable: see
+    `service.cluster.run_on_ray` for the options (models, actors, address, ...) and `docs/cluster.md`.
+    Ray is an optional extra (`pip install -e ".[cluster]"`), imported only here."""
+    from service.cluster import run_on_ray as run
+
+    return run(inputs, out_dir, **options)

@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_cluster_cli(args: argparse.Namespace, models, options: dict, limits, engines) -> int:
     """`run --ray`: progress on a terminal, then counts, failures and the throughput line."""
-    from service.batch import EXIT_SOME_FAILED
+    from service.batch_files import EXIT_SOME_FAILED
     from service.errors import InputError
 
     if args.out is None:

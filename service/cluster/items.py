@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from service.batch import expand_inputs
+from service.batch_files import expand_inputs
 from service.options import PipelineOptions
 
 #: Input files with this suffix are manifests, not articles.

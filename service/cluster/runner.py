@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from service.batch import BatchItem
+from service.batch_files import BatchItem
 from service.cluster.items import WorkItem, collect_items
 from service.cluster.store import OutputStore, ShardRecord
 from service.documents import read_document

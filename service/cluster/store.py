@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.batch import BatchItem, write_markdown_zip
+from service.batch_files import BatchItem, write_markdown_zip
 from service.errors import InputError
 
 SHARDS = "shards"
