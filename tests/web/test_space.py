@@ -247,6 +247,8 @@ def test_fetch_downloads_only_the_needed_files(monkeypatch):
         return "/snapshot"
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    # an earlier test may have left "the Hub did not answer" in the process-wide memory
+    monkeypatch.setattr(fetch, "_hub_down", None)
     assert fetch.fetch_model("Helsinki-NLP/opus-mt-ko-en") == "/snapshot"
     assert sorted(calls["allow_patterns"]) == sorted(listing[:5])
     assert "ignore_patterns" not in calls
