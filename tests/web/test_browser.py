@@ -14,24 +14,13 @@ import pytest
 
 pytest.register_assert_rewrite("tests.server_fixtures")
 from tests.server_fixtures import example_text, make_document  # noqa: E402
+from tests.web.chromium import CHROMIUM, CHROMIUM_FLAGS, TIMEOUT_MS, open_page  # noqa: E402, F401
 
 pytest_plugins = ["tests.server_fixtures"]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-TIMEOUT_MS = 90_000
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,26 +29,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(live_server.url, wait_until="domcontentloaded")
-    page.wait_for_selector("#run", timeout=TIMEOUT_MS)
-    page.errors = errors  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    yield from open_page(browser, live_server.url)
 
 
 def run_and_wait(page) -> None:

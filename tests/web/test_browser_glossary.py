@@ -9,7 +9,7 @@ import os
 import pytest
 
 from tests.web.test_browser import CHROMIUM, TIMEOUT_MS, output, run_and_wait
-from tests.web.test_browser_wiring import browser, column, table  # noqa: F401 (fixture)
+from tests.web.test_browser_wiring import column, table
 
 pytest_plugins = ["tests.fakes"]
 pytestmark = [
@@ -27,7 +27,7 @@ GLOSSARY = "en,ko,ja\nLee Jae-myung,이재명,李在明\nTakaichi Sanae,다카�
 
 
 @pytest.fixture
-def page(browser, live_server_fake):  # noqa: F811
+def page(browser, live_server_fake):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = context.new_page()
     page.goto(live_server_fake.url, wait_until="domcontentloaded")

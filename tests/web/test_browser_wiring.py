@@ -12,10 +12,11 @@ import os
 import pytest
 
 from tests.conftest import ARTICLE_EN, ARTICLE_JA
-from tests.web.test_browser import CHROMIUM, CHROMIUM_FLAGS, TIMEOUT_MS, output, run_and_wait
+from tests.web.test_browser import CHROMIUM, TIMEOUT_MS, output, run_and_wait
 
 pytest.register_assert_rewrite("tests.fakes")
 from tests.fakes import expected_translations  # noqa: E402
+from tests.web.chromium import open_page  # noqa: E402
 
 pytest_plugins = ["tests.fakes"]
 pytestmark = [
@@ -25,26 +26,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, live_server_fake):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(live_server_fake.url, wait_until="domcontentloaded")
-    page.wait_for_selector("#run", timeout=TIMEOUT_MS)
-    page.errors = errors  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    yield from open_page(browser, live_server_fake.url)
 
 
 def table(page) -> tuple[list[str], list[list[str]]]:

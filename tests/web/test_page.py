@@ -15,7 +15,7 @@ import pytest
 
 from tests.server_fixtures import example_text, make_document
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, TIMEOUT_MS, output
-from tests.web.test_browser_wiring import browser, table  # noqa: F401 (fixture)
+from tests.web.test_browser_wiring import table
 
 pytest_plugins = ["tests.fakes"]
 pytestmark = [
@@ -41,7 +41,7 @@ ARTICLE_EN = (
 JA_FORMS = "直骨刃述返"
 
 
-def open_page(browser, url: str, viewport: dict, dark: bool = False):  # noqa: F811
+def open_page(browser, url: str, viewport: dict, dark: bool = False):
     context = browser.new_context(
         viewport=viewport, locale="en-US", color_scheme="dark" if dark else "light", accept_downloads=True
     )
@@ -56,14 +56,14 @@ def open_page(browser, url: str, viewport: dict, dark: bool = False):  # noqa: F
 
 
 @pytest.fixture
-def page(browser, live_server_fake):  # noqa: F811
+def page(browser, live_server_fake):
     page = open_page(browser, live_server_fake.url, DESKTOP)
     yield page
     page.context.close()
 
 
 @pytest.fixture
-def phone(browser, live_server_fake):  # noqa: F811
+def phone(browser, live_server_fake):
     page = open_page(browser, live_server_fake.url, PHONE)
     yield page
     page.context.close()
@@ -264,7 +264,7 @@ def serious(page) -> list[tuple[str, str, list]]:
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_axe_finds_no_serious_violations_and_outputs_have_names(browser, live_server_fake, dark):  # noqa: F811
+def test_axe_finds_no_serious_violations_and_outputs_have_names(browser, live_server_fake, dark):
     pytest.importorskip("axe_playwright_python", reason="needs axe-playwright-python")
     page = open_page(browser, live_server_fake.url, DESKTOP, dark=dark)
     try:
