@@ -22,6 +22,7 @@ from service.options import LENGTHS, MODES, PipelineOptions
 from service.pipeline import Pipeline
 from service.result import Result, Segment
 from service.settings import Settings
+from service.text.quality import QualityFlag
 
 __all__ = [
     "LENGTHS",
@@ -38,6 +39,7 @@ __all__ = [
     "ModelUnavailable",
     "Pipeline",
     "PipelineOptions",
+    "QualityFlag",
     "Result",
     "Segment",
     "ServiceError",

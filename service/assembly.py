@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.languages import TARGETS
 from service.result import Segment
-from service.text.quality import check_output
+from service.text.quality import QualityFlag, check_output
 
 
 def quality_flags(
@@ -14,7 +14,7 @@ def quality_flags(
     article: dict[str, list[str]] | None,
     length: str,
     language: str,
-) -> list[dict[str, str]]:
+) -> list[QualityFlag]:
     """Outputs that look broken (loops, empty, wrong script, implausible length), for users to see."""
     checks = [(english_text, summary, "en", "summarise", "summary", "en")]
     checks += [(summary, translations[t], t, "translate", f"translations.{t}", "en") for t in TARGETS]
@@ -25,7 +25,7 @@ def quality_flags(
             source_lang = language if lang == "en" else "en"
             for i, (src, out) in enumerate(zip(article[source_lang], article[lang], strict=True)):
                 checks.append((src, out, lang, "translate", f"article.{lang}[{i}]", source_lang))
-    flags = []
+    flags: list[QualityFlag] = []
     for source, output, target, task, field, source_lang in checks:
         found = check_output(
             source,
@@ -36,7 +36,7 @@ def quality_flags(
             source_language=source_lang,
             requested_length=length if task == "summarise" else None,
         )
-        flags += [f.to_dict() for f in found]
+        flags += found
     return flags
 
 

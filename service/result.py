@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from service.text.quality import QualityFlag
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -40,8 +42,9 @@ class Result:
     summary_chunks: int = 1
     #: In article mode: the article's paragraphs in English, Korean and Japanese.
     article: dict[str, list[str]] | None = None
-    #: Outputs that look broken (see service.text.quality), as dicts: field, kind, message.
-    quality: list[dict[str, str]] = field(default_factory=list)
+    #: Outputs that look broken (service.text.quality), and glossary terms or numbers an output lost
+    #: (service.traceability): each names the output (`field`), the `kind` and a reader's `message`.
+    quality: list[QualityFlag] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: The article's headline as written (found by the text stage), or None.
     title: str | None = None
@@ -125,7 +128,7 @@ class Result:
             lines += [f"- {escape_markdown(sentence)}" for sentence in self.summary_left_out]
         if self.quality:
             lines += ["", "## Quality warnings", ""]
-            lines += [f"- {q['field']}: {escape_markdown(q['message'])}" for q in self.quality]
+            lines += [f"- {q.field}: {escape_markdown(q.message)}" for q in self.quality]
         lines += ["", "## Models", ""]
         lines += [f"- {role}: `{model}`" for role, model in self.models.items()]
         return "\n".join(lines).rstrip() + "\n"
@@ -196,7 +199,7 @@ class Result:
             ]
             out += [f"- {sentence}" for sentence in self.summary_left_out]
         if self.quality:
-            out += ["", "== Quality warnings =="] + [f"- {q['field']}: {q['message']}" for q in self.quality]
+            out += ["", "== Quality warnings =="] + [f"- {q.field}: {q.message}" for q in self.quality]
         for warning in self.warnings:
             out += ["", f"Warning: {warning}"]
         out += ["", "Models: " + ", ".join(f"{r}={m}" for r, m in self.models.items())]

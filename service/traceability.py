@@ -16,6 +16,7 @@ from service.result import Segment
 from service.text.facts import unsupported
 from service.text.glossary import Glossary, Term
 from service.text.placeholders import Outcome, find_terms
+from service.text.quality import QualityFlag
 from service.text.sources import link_sources
 
 #: (source language, target language, source sentence) → what translating it did with the glossary.
@@ -80,10 +81,10 @@ def glossary_report(
 
 def glossary_flags(
     segments: Sequence[Segment], log: GlossaryLog, language: str, source_rows: Sequence[str] | None
-) -> list[dict[str, str]]:
+) -> list[QualityFlag]:
     """A flag for every sentence whose placeholders the model did not keep (translated again
     without the glossary), on the cell it fills."""
-    flags = []
+    flags: list[QualityFlag] = []
     for (source, target, sentence), outcome in log.items():
         if not outcome.dropped:
             continue
@@ -100,7 +101,7 @@ def glossary_flags(
         else:
             fields = ["summary"]
             message = message.replace("here", f"in the article sentence {sentence!r}")
-        flags += [{"field": field, "kind": "glossary", "message": message} for field in fields]
+        flags += [QualityFlag(field, "glossary", message) for field in fields]
     return flags
 
 
@@ -112,7 +113,7 @@ def unsupported_flags(
     language: str,
     glossary: Glossary | None,
     story: Sequence[Sequence[str]] = (),
-) -> list[dict[str, str]]:
+) -> list[QualityFlag]:
     """Numbers, names and glossary terms in an output that its source does not contain. The summary's
     numbers are checked against the article as written (`story`, its sentences by paragraph) when it
     is Korean or Japanese, so a figure the English translation invented is not taken as support."""
@@ -129,7 +130,7 @@ def unsupported_flags(
             for i, (src, out) in enumerate(zip(article[source_lang], article[lang], strict=True)):
                 where = f"the {NAMES[source_lang]} paragraph"
                 checks.append((f"article.{lang}[{i}]", out, lang, src, source_lang, where))
-    flags = []
+    flags: list[QualityFlag] = []
     for field, output, output_language, source, source_language, where in checks:
         for item in unsupported(
             output,
@@ -139,5 +140,5 @@ def unsupported_flags(
             glossary=glossary,
             number_source=original if field == "summary" else None,
         ):
-            flags.append({"field": field, "kind": "unsupported", "message": f'"{item}" is not in {where}'})
+            flags.append(QualityFlag(field, "unsupported", f'"{item}" is not in {where}'))
     return flags

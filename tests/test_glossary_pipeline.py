@@ -65,7 +65,7 @@ def test_the_pivot_case_korean_name_goes_to_english_and_back(fake_pipeline):
         ("Lee Jae-myung", "ja"): ("李在明", [0, 2]),
         ("Takaichi Sanae", "ja"): ("高市早苗", [0]),
     }
-    assert not [q for q in result.quality if q["kind"] in ("glossary", "unsupported")]
+    assert not [q for q in result.quality if q.kind in ("glossary", "unsupported")]
 
 
 def test_english_article_in_article_mode_applies_terms_per_row(fake_pipeline):
@@ -109,9 +109,9 @@ def test_a_lost_placeholder_is_retranslated_without_it_and_flagged(fake_models):
         if "Lee Jae-myung" in row.en or "Takaichi Sanae" in row.en:
             assert row.ja == f"[en-ja] {row.en}"  # translated again, plain: no guessing
             assert "李在明" not in row.ja
-            flags = [q for q in result.quality if q["field"] == f"segments[{i}].ja"]
-            assert [q["kind"] for q in flags] == ["glossary"], flags
-            assert "did not survive translation into Japanese" in flags[0]["message"]
+            flags = [q for q in result.quality if q.field == f"segments[{i}].ja"]
+            assert [q.kind for q in flags] == ["glossary"], flags
+            assert "did not survive translation into Japanese" in flags[0].message
         assert "이재명" in row.ko if "Lee Jae-myung" in row.en else True
     assert not [g for g in result.glossary if g["language"] == "ja"]
     assert [g for g in result.glossary if g["language"] == "ko"]
@@ -167,7 +167,7 @@ def test_planted_unsupported_facts_are_all_flagged_and_nothing_else(fake_models)
     original = pipeline.engine
     pipeline.engine = lambda role: _Plant(original(role), role)
     result = pipeline.run(ARTICLE_EN, length="short")
-    flags = [(q["field"], q["message"]) for q in result.quality if q["kind"] == "unsupported"]
+    flags = [(q.field, q.message) for q in result.quality if q.kind == "unsupported"]
     assert flags == [
         ("summary", '"3.5%" is not in the article'),
         ("summary", '"1.3 billion" is not in the article'),
@@ -182,7 +182,7 @@ def test_the_unplanted_fake_run_has_no_unsupported_flags(fake_pipeline):
     for article in (ARTICLE_EN, ARTICLE_KO_NAMES, ARTICLE_EN_NAMES):
         for mode in ("summary", "article"):
             result = fake_pipeline.run(article, mode=mode, glossary=GLOSSARY)
-            assert not [q for q in result.quality if q["kind"] == "unsupported"], (article, mode)
+            assert not [q for q in result.quality if q.kind == "unsupported"], (article, mode)
 
 
 def test_model_set_default_glossary(fake_dir):
@@ -226,7 +226,7 @@ def test_tiny_models_keep_the_structure(pipeline):
     result = pipeline.run(ARTICLE_EN_NAMES, glossary=GLOSSARY, length="short", mode="article")
     data = result.to_dict()
     assert_result_shape(data)
-    flagged = {q["field"] for q in data["quality"] if q["kind"] == "glossary"}
+    flagged = {q.field for q in result.quality if q.kind == "glossary"}
     applied = {(lang, i) for g in data["glossary"] for i in g["segments"] for lang in [g["language"]]}
     for i, row in enumerate(result.segments):
         if "Lee Jae-myung" not in row.en:
@@ -263,5 +263,5 @@ def test_a_figure_the_pivot_translation_invented_is_flagged_in_the_summary(fake_
     pipeline.engine = lambda role: _InventInPivot(original(role), role)
     result = pipeline.run(ARTICLE_KO_NAMES, length="short")
     assert "1.3 billion dollars" in result.summary
-    flags = [(q["field"], q["message"]) for q in result.quality if q["kind"] == "unsupported"]
+    flags = [(q.field, q.message) for q in result.quality if q.kind == "unsupported"]
     assert flags == [("summary", '"1.3 billion" is not in the article')]

@@ -144,6 +144,7 @@ def test_public_surface_is_what_the_readme_documents():
             "ModelUnavailable",
             "Pipeline",
             "PipelineOptions",
+            "QualityFlag",
             "Result",
             "Segment",
             "ServiceError",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from service.result import Result, Segment, escape_markdown
+from service.text.quality import QualityFlag
 
 
 def make_result(**changes) -> Result:
@@ -34,7 +35,7 @@ def make_result(**changes) -> Result:
             "ko": ["눈.", "열차."],
             "ja": ["雪。", "列車。"],
         },
-        quality=[{"field": "translations.ko", "kind": "too_short", "message": "Too <short>."}],
+        quality=[QualityFlag("translations.ko", "too_short", "Too <short>.")],
         warnings=["Licence: non-commercial."],
     )
     values.update(changes)

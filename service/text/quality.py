@@ -34,7 +34,7 @@ class QualityFlag:
     """One problem found in one output, worded for the person reading that output."""
 
     field: str  # which output, e.g. "summary", "translations.ko", "segments[3].ja"
-    kind: str  # one of KINDS
+    kind: str  # one of KINDS, or "glossary" / "unsupported" (service.traceability)
     message: str  # one plain sentence a reader understands
 
     def to_dict(self) -> dict:

@@ -84,7 +84,7 @@ def result_values(
     article = result.article or {}
     en, ko, ja = ("\n\n".join(article.get(lang, [])) for lang in ("en", "ko", "ja"))
     json_path, md_path, docx_path = paths
-    flagged = sum(1 for q in result.quality)
+    flagged = len(result.quality)
     done = "Finished: English summary, Korean and Japanese translations are ready"
     done += f", with {flagged} quality warning(s)." if flagged else "."
     return (

@@ -65,7 +65,7 @@ def grouped_warnings(result: Result) -> str:
     """Quality flags grouped by kind, each with the place it concerns in plain words."""
     groups: dict[str, list[str]] = defaultdict(list)
     for flag in result.quality:
-        groups[flag.get("kind", "")].append(f"  • {where(flag.get('field', ''))}: {flag.get('message', '')}")
+        groups[flag.kind].append(f"  • {where(flag.field)}: {flag.message}")
     lines: list[str] = []
     for kind, items in groups.items():
         lines.append(f"{KIND_TITLES.get(kind, kind.replace('_', ' ').capitalize())} ({len(items)}):")
@@ -82,7 +82,7 @@ def flagged_rows(result: Result) -> dict[int, list[str]]:
     """Row index in the sentence table → the kinds of warning that concern that row's sentence."""
     marks: dict[int, list[str]] = defaultdict(list)
     for flag in result.quality:
-        match = _FIELD.match(flag.get("field", ""))
+        match = _FIELD.match(flag.field)
         if not match or match["i"] is None:
             continue
         index = int(match["i"])
@@ -93,7 +93,7 @@ def flagged_rows(result: Result) -> dict[int, list[str]]:
         else:
             continue
         for row in rows:
-            kind = flag.get("kind", "")
+            kind = flag.kind
             if kind not in marks[row]:
                 marks[row].append(kind)
     return marks

@@ -395,6 +395,6 @@ def test_broken_looking_outputs_are_flagged_on_the_page(handlers, pipeline):
     assert expected, "the tiny models' gibberish should trip the quality guard"
     warnings = handlers.process_page(text, None, "auto", "short", "summary")[3]
     for flag in expected:
-        assert where(flag["field"]) in warnings
-    shown = [f for f in expected if f["message"] in warnings]
+        assert where(flag.field) in warnings
+    shown = [f for f in expected if f.message in warnings]
     assert shown and len(shown) >= min(len(expected), 5)

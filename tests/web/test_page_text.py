@@ -6,6 +6,7 @@ from __future__ import annotations
 from docx import Document
 
 from service.result import Result, Segment
+from service.text.quality import QualityFlag
 from service.web.page_downloads import download_stem, write_docx
 from service.web.page_text import (
     SHOWN_PER_KIND,
@@ -53,10 +54,10 @@ def test_fields_are_said_in_words():
 
 def test_warnings_are_grouped_by_kind_and_long_groups_counted():
     flags = [
-        {"field": f"article.ja[{i}]", "kind": "untranslated", "message": f"Paragraph {i} looks untranslated."}
+        QualityFlag(f"article.ja[{i}]", "untranslated", f"Paragraph {i} looks untranslated.")
         for i in range(SHOWN_PER_KIND + 3)
     ]
-    flags.append({"field": "summary", "kind": "repetition", "message": "The summary repeats itself."})
+    flags.append(QualityFlag("summary", "repetition", "The summary repeats itself."))
     text = grouped_warnings(make(quality=flags))
     assert text.splitlines()[0] == f"Possibly left untranslated ({SHOWN_PER_KIND + 3}):"
     assert "Japanese article, paragraph 1: Paragraph 0 looks untranslated." in text
@@ -69,9 +70,9 @@ def test_warnings_are_grouped_by_kind_and_long_groups_counted():
 def test_flags_are_marked_on_the_rows_they_concern():
     segments = [Segment(en=f"S{i}.", ko="가.", ja="あ。", paragraph=i // 2) for i in range(4)]
     flags = [
-        {"field": "article.ko[1]", "kind": "too_long", "message": "m"},
-        {"field": "segments[0].ja", "kind": "glossary", "message": "m"},
-        {"field": "summary", "kind": "empty", "message": "m"},
+        QualityFlag("article.ko[1]", "too_long", "m"),
+        QualityFlag("segments[0].ja", "glossary", "m"),
+        QualityFlag("summary", "empty", "m"),
     ]
     marks = flagged_rows(make(quality=flags, segments=segments))
     assert marks == {2: ["too_long"], 3: ["too_long"], 0: ["glossary"]}
