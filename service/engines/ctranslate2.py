@@ -85,8 +85,16 @@ def physical_cores() -> int:
     return max(1, len(cores))
 
 
+#: Models at least this wide (d_model) gain from intra-op threads, like the summariser: opus-mt-tc-big
+#: (1024), NLLB-600M (1024); Marian base (512) does not.
+WIDE_MODEL = 1024
+
+
 def thread_counts(
-    role: str | None = None, device: str = "cpu", settings: EngineSettings | None = None
+    role: str | None = None,
+    device: str = "cpu",
+    settings: EngineSettings | None = None,
+    width: int | None = None,
 ) -> tuple[int, int]:
     """(intra_threads, inter_threads) for the model serving `role`, from the cores of this process.
 
@@ -97,14 +105,18 @@ def thread_counts(
     1.5x faster, and the two targets the pipeline translates at once run side by side. So a
     translator gets 2 workers of cores // 2 threads each: the two targets use cores // 2 each whether
     they are two models (the default set) or one shared model (NLLB), and a call that runs alone
-    splits its batch over both workers (see `_solo`). Giving every model all cores instead
-    oversubscribes the machine when both targets run (4 threads on 2 cores: ~15% slower). On a GPU
+    splits its batch over both workers (see `_solo`). Giving every Marian-base model all cores
+    instead oversubscribes the machine when both targets run (4 threads on 2 cores: ~15% slower).
+    A wide model (`width` ≥ `WIDE_MODEL`: tc-big en-ko, NLLB) is different: its larger matrices gain
+    from intra-op threads, so it gets every core in one worker like the summariser; with tc-big en-ko
+    that made the default set's article mode 6-9% faster on 2 quiet cores (translation 6.5-6.8 s
+    against 7.2-7.4 s, benchmarks/RESULTS.md, "(c) all cores to every model"). On a GPU
     every model gets one worker (a second worker would hold a second copy of the weights there).
     `settings.ct2_threads` / `ct2_inter_threads` (`SERVICE_CT2_THREADS` / `SERVICE_CT2_INTER_THREADS`)
     override both numbers for every model.
     """
     cores = physical_cores()
-    if role == "summarise" or cores < 2 or device != "cpu":
+    if role == "summarise" or cores < 2 or device != "cpu" or (width or 0) >= WIDE_MODEL:
         intra, inter = cores, 1
     else:
         intra, inter = max(1, cores // 2), 2
@@ -197,7 +209,8 @@ class CTranslate2Engine(HFTokenizedEngine):
         )
         self.config = config
         self.model_generation_config = load_or_explain(spec, lambda: load_generation_config(source.path))
-        self.intra_threads, self.inter_threads = thread_counts(spec.role, self.device, settings)
+        width = getattr(config, "d_model", None) or getattr(config, "hidden_size", None)
+        self.intra_threads, self.inter_threads = thread_counts(spec.role, self.device, settings, width)
         self.translator = load_or_explain(spec, lambda: self._load_translator(ctranslate2))
         # Output token -> id by position in the CT2 vocabulary, which is the model's own id order
         # (also for tokens the tokenizer lacks, like M2M100's `madeupword`s HF decodes as `<unk>`).

@@ -337,6 +337,8 @@ def test_thread_policy(monkeypatch):
     monkeypatch.setattr(ct2mod, "physical_cores", lambda: 8)
     assert ct2mod.thread_counts("summarise") == (8, 1)  # runs alone: every core, one worker
     assert ct2mod.thread_counts("en-ko") == (4, 2)  # two targets at once: half the cores each
+    assert ct2mod.thread_counts("en-ko", width=512) == (4, 2)  # Marian base
+    assert ct2mod.thread_counts("en-ko", width=1024) == (8, 1)  # tc-big, NLLB: every core, one worker
     assert ct2mod.thread_counts("en-ko", "cuda") == (8, 1)
     monkeypatch.setattr(ct2mod, "physical_cores", lambda: 1)
     assert ct2mod.thread_counts("en-ja") == (1, 1)
