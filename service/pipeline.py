@@ -52,9 +52,11 @@ from service.traceability import (
 )
 
 Progress = Callable[[str, float], None]
-#: Partial results as they exist: ("summary", {summary, summary_chunks, source_language, title}) once
-#: the English summary is ready, then ("translation", {language, summary, article}) per target as
-#: each finishes (`article`: its paragraphs in article mode, else None), on the thread calling `run`.
+#: Partial results as they exist: ("summary", {summary, summary_chunks, source_language, title, rows,
+#: article}) once the English summary is ready, then ("translation", {language, summary, article,
+#: rows}) per target as each finishes, on the thread calling `run`. `article`: the paragraphs in
+#: article mode, else None; `rows`: that language's side of `Result.segments`, in order (the summary's
+#: sentences, or the article's), so a page can fill its sentence table column by column.
 Event = Callable[[str, dict[str, Any]], None]
 
 
@@ -239,6 +241,12 @@ class Pipeline:
                     "summary_chunks": chunks,
                     "source_language": language,
                     "title": prepared.title,
+                    "rows": summary_sentences
+                    if opts.mode == "summary"
+                    else [s for p in english_paragraphs for s in p],
+                    "article": [join_sentences(p, "en") for p in english_paragraphs]
+                    if opts.mode == "article"
+                    else None,
                 },
             )
 
@@ -251,6 +259,7 @@ class Pipeline:
                         "language": target,
                         "summary": join_sentences(paragraphs[0], target),
                         "article": article_text,
+                        "rows": paragraphs[0] if rows is None else [s for p in rows for s in p],
                     },
                 )
 

@@ -16,12 +16,15 @@ It is selected like any other engine, through a model set (`engine = "fake"`); `
 writes one. Such a set carries a `licence_warning` that every result repeats, so a server started
 on it by mistake says on every answer that its output is not real. Token counts are one per Latin
 word or digit run and one per other non-space character (each Hangul syllable, kana or kanji), and
-`max_input_tokens` (default 512) can be set per role, so chunking is exercised with small windows.
+`max_input_tokens` (default 512) can be set per role, so chunking is exercised with small windows,
+and `delay_s` (default 0) makes each call of a role take that long, so a test can watch what a page
+shows while a slow model is still working.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +47,7 @@ class FakeEngine:
         self.label = spec.label if spec is not None else "fake"
         generation = spec.generation if spec is not None else {}
         self.max_input_tokens = int(generation.get("max_input_tokens", DEFAULT_MAX_INPUT_TOKENS))
+        self.delay_s = float(generation.get("delay_s", 0))
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(_TOKEN.findall(text)) for text in texts]
@@ -54,6 +58,7 @@ class FakeEngine:
             raise ValueError(
                 f"fake engine given {too_long[0]} tokens, over its window of {self.max_input_tokens}"
             )
+        time.sleep(self.delay_s)
         if job.task == "summarise":
             return [self._summary(text, job.sentences) for text in texts]
         if job.task != "translate":
@@ -67,8 +72,11 @@ class FakeEngine:
         return "[summary] " + " ".join(sentences[:wanted])
 
 
-def fake_roles(*, shared: bool = False, max_input_tokens: int | None = None) -> dict[str, dict]:
-    """Role tables for a fake set: one named model per role, or (`shared`) one for all of them."""
+def fake_roles(
+    *, shared: bool = False, max_input_tokens: int | None = None, delays: dict[str, float] | None = None
+) -> dict[str, dict]:
+    """Role tables for a fake set: one named model per role, or (`shared`) one for all of them;
+    `delays`: seconds per call, by role."""
     roles: dict[str, dict] = {}
     for role in ROLES:
         table: dict = {"engine": "fake"}
@@ -78,12 +86,19 @@ def fake_roles(*, shared: bool = False, max_input_tokens: int | None = None) -> 
             table["max_input_tokens"] = max_input_tokens
             # The engine registry shares one engine per model and revision, not per window.
             table["revision"] = f"window-{max_input_tokens}"
+        if delays and role in delays:
+            table["delay_s"] = float(delays[role])
+            table["revision"] = f"{table.get('revision', 'fake')}-delay-{delays[role]}"
         roles[role] = table
     return roles
 
 
 def write_fake_model_set(
-    path: str | Path, *, shared: bool = False, max_input_tokens: int | None = None
+    path: str | Path,
+    *,
+    shared: bool = False,
+    max_input_tokens: int | None = None,
+    delays: dict[str, float] | None = None,
 ) -> Path:
     """Write a fake model-set TOML to `path` (for `--models`, `SERVICE_MODELS`, `Pipeline(models=)`)."""
     path = Path(path)
@@ -94,10 +109,11 @@ def write_fake_model_set(
         'description = "Fake engine for wiring tests: outputs name the model that ran and its input"',
         f'licence_warning = "{FAKE_WARNING}"',
     ]
-    for role, table in fake_roles(shared=shared, max_input_tokens=max_input_tokens).items():
+    roles = fake_roles(shared=shared, max_input_tokens=max_input_tokens, delays=delays)
+    for role, table in roles.items():
         lines += ["", f"[roles.{role}]"]
         lines += [
-            f"{key} = {value!r}" if isinstance(value, int) else f'{key} = "{value}"'
+            f"{key} = {value!r}" if isinstance(value, (int, float)) else f'{key} = "{value}"'
             for key, value in table.items()
         ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

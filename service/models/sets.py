@@ -36,6 +36,8 @@ GENERATION_KEYS: dict[str, type | tuple[type, ...]] = {
     # Fixed output bounds (override the length presets; benchmarks use them to fix the work done).
     "min_new_tokens": int,
     "max_new_tokens": int,
+    # The fake engine only: seconds each call takes (tests of what the page shows during a run).
+    "delay_s": (int, float),
 }
 SPEC_KEYS = {"engine", "model", "revision", "family", "compute_type", *GENERATION_KEYS}
 BUILTIN_DIR = Path(__file__).with_name("builtin")
@@ -192,6 +194,8 @@ def _parse_spec(role: str, raw: Any, where: str, base_dir: Path | None, ref: str
             if isinstance(value, bool) or not isinstance(value, kind):
                 raise ModelSetError(f"{where}: role {role}: `{key}` must be a number, got {value!r}")
             generation[key] = value
+    if "delay_s" in generation and engine != "fake":
+        raise ModelSetError(f"{where}: role {role}: `delay_s` is for the fake engine only")
     return ModelSpec(
         role=role,
         engine=engine,

@@ -35,11 +35,8 @@ from service.web.page_css import CSS, HEAD, THEME  # noqa: F401 (app.py takes th
 from service.web.page_downloads import KEEP_DOWNLOADS, Downloads  # noqa: F401 (re-exported)
 from service.web.page_handlers import (  # noqa: F401 (re-exported for tests and app.py)
     Handlers,
-    aligned_rows,
     client_host,
-    details_text,
     user_error,
-    warnings_text,
 )
 
 log = logging.getLogger(__name__)
@@ -196,10 +193,12 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
                     size="sm",
                     elem_id="glossary-upload",
                 )
+                # a refused file's error stays here, beside the box it concerns, until the next file
+                glossary_error = gr.HTML("", visible=False, elem_id="glossary-error")
             glossary_file.upload(
                 handlers.glossary_file,
                 inputs=[glossary_file],
-                outputs=[glossary_in],
+                outputs=[glossary_in, glossary_error],
                 api_visibility="private",
             )
             run_btn = gr.Button("Summarise and translate", variant="primary", elem_id="run")
@@ -256,7 +255,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
         details, aligned, article_box, article_en, article_ko, article_ja, json_btn, md_btn, docx_btn,
         article_view, error_box, announce,
     )  # fmt: skip
-    page_single.wire(tab, handlers.process_page_or_error, inputs, limit, MODEL_WORK)
+    page_single.wire(tab, handlers.process_page_live, inputs, limit, MODEL_WORK)
     clear_btn.add([text_in, url_in, file_in])
     return inputs
 
@@ -303,7 +302,17 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
     view = page_batch.build_view(ALIGNED_HEADERS)
     state = gr.State([])
     cleared = [files_in, table, summary, jsonl_btn, zip_btn]
-    page_batch.wire(table, state, view, clear_btn, run_btn, cleared, details_text, aligned_rows)
+    page_batch.wire(
+        table,
+        state,
+        view,
+        clear_btn,
+        run_btn,
+        cleared,
+        page_text.details_text,
+        page_text.aligned_rows,
+        handlers.downloads.write_all,
+    )
     inputs = [files_in, source_in, length_in, mode_in]
     run_btn.click(
         handlers.batch_page,

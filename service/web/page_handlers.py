@@ -7,7 +7,11 @@ Every `ServiceError` becomes `gr.Error(message, title=...)`, so users (and `grad
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import queue
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +30,16 @@ from service.options import LENGTHS
 from service.result import Result
 from service.text.glossary import read_glossary_file
 from service.web import page_batch, page_single, page_text
-from service.web.backend import Backend
+from service.web.backend import Backend, Event
 from service.web.guard import uploaded_path
 from service.web.page_batch import batch_rows, batch_summary
 from service.web.page_css import CSS, HEAD, THEME  # noqa: F401 (app.py takes them from here)
 from service.web.page_downloads import KEEP_DOWNLOADS, Downloads  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
+
+#: The event `process_page_live`'s worker sends last, with the page's final values (or the exception).
+_FINISHED = "finished"
 
 
 def user_error(exc: ServiceError) -> gr.Error:
@@ -41,65 +48,6 @@ def user_error(exc: ServiceError) -> gr.Error:
     the same string, and an `&` in a URL should reach it unchanged."""
     message = str(exc).replace("<", "&lt;").replace(">", "&gt;")
     return gr.Error(message, title=exc.title, print_exception=False)
-
-
-def details_text(result: Result, source: dict[str, Any]) -> str:
-    """Detected language, input, models and time per stage, as plain text."""
-    language = NAMES.get(result.source_language, result.source_language)
-    how = "chosen by you" if result.detection_method == "given" else f"detected by {result.detection_method}"
-    lines = [
-        f"Source language: {language} ({result.source_language}), probability "
-        f"{result.language_probability:.2f}, {how}",
-    ]
-    if source.get("kind") == "file":
-        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
-        lines.append(f"Input: file {source['name']} ({source['format']}{encoding})")
-    elif source.get("kind") == "url":
-        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
-        lines.append(f"Input: link {source['final_url']} ({source['format']}{encoding})")
-        about = [f"{key} {source[key]}" for key in ("title", "author", "date") if source.get(key)]
-        if about:
-            lines.append("Page: " + "; ".join(about))
-    else:
-        lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
-    lines.append(page_text.input_note(source))
-    if result.title:
-        lines.append(f"Headline: {result.title}")
-    lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
-    models = page_text.public_models(result.models)  # names only: where they live is not for the page
-    lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in models.items()))
-    stages = [f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items() if stage != "total"]
-    lines.append("Time per stage: " + ", ".join(stages))
-    if "total" in result.timings:
-        lines.append(f"Total time: {result.timings['total']:.2f} s")
-    if result.removed:
-        lines.append(f"Removed from the article as page furniture ({len(result.removed)} lines):")
-        lines += [f"  - {r['reason']}: {r['text']}" for r in result.removed]
-    return "\n".join(lines)
-
-
-def warnings_text(result: Result) -> str:
-    """Grouped by kind, in words (`page_text.grouped_warnings`)."""
-    return page_text.grouped_warnings(result)
-
-
-def aligned_rows(result: Result) -> list[list[str]]:
-    """One row per segment; the last two columns list the summary sentence's sources (paragraph and
-    sentence counted from 1, score, the sentence in the article's language) and the glossary terms
-    put into that row."""
-    applied: dict[int, list[str]] = {}
-    for entry in result.glossary:
-        for index in entry["segments"]:
-            applied.setdefault(index, []).append(f"{entry['language']}: {entry['form']}")
-    rows = []
-    marks = page_text.flagged_rows(result)
-    for i, s in enumerate(result.segments):
-        sources = "\n".join(
-            f"¶{x['paragraph'] + 1}.{x['sentence'] + 1} ({x['score']:.2f}) {x['text']}" for x in s.sources
-        )
-        number = page_text.row_marker(i + 1, marks.get(i, []))
-        rows.append([number, s.en, s.ko, s.ja, sources, " · ".join(applied.get(i, []))])
-    return rows
 
 
 class Handlers:
@@ -145,6 +93,7 @@ class Handlers:
         progress: gr.Progress,
         url: str | None = None,
         glossary: Any = None,
+        on_event: Event | None = None,
     ) -> tuple[Result, dict[str, Any]]:
         try:
             self._check_rate(request)
@@ -160,6 +109,7 @@ class Handlers:
                     mode=mode or "summary",
                     progress=lambda stage, fraction: progress(fraction, desc=stage),
                     glossary=glossary or None,
+                    on_event=on_event,
                 )
         except ServiceError as exc:
             raise user_error(exc) from None
@@ -167,8 +117,6 @@ class Handlers:
             result.source = source
         details = result.to_dict()
         details["input"] = source
-        # Model names, never where they live on the server (a public Space must not show its paths).
-        details["models"] = page_text.public_models(result.models)
         return result, details
 
     def _fetch(self, url: str | None, file: Any, progress: gr.Progress) -> WebDocument | None:
@@ -196,16 +144,35 @@ class Handlers:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented idiom)
     ) -> tuple:
         """Everything the page shows for one article (outputs in `build_demo`'s order)."""
+        return self._page_values(text, file, source_language, length, mode, url, glossary, request, progress)
+
+    def _page_values(
+        self,
+        text: str | None,
+        file: Any,
+        source_language: str,
+        length: str,
+        mode: str,
+        url: str | None,
+        glossary: Any,
+        request: gr.Request | None,
+        progress: gr.Progress,
+        on_event: Event | None = None,
+    ) -> tuple:
         result, details = self._run(
-            text, file, source_language, length, mode, request, progress, url, glossary
+            text, file, source_language, length, mode, request, progress, url, glossary, on_event
         )
         paths = self.downloads.write_all(result, details)
-        rows = aligned_rows(result)
+        rows = page_text.aligned_rows(result)
         return page_single.result_values(
-            result, warnings_text(result), details_text(result, details["input"]), rows, paths
+            result,
+            page_text.grouped_warnings(result),
+            page_text.details_text(result, details["input"]),
+            rows,
+            paths,
         )
 
-    def process_page_or_error(
+    def process_page_live(
         self,
         text: str | None,
         file: Any,
@@ -216,15 +183,48 @@ class Handlers:
         glossary: Any = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> tuple:
-        """`process_page` for the page: an error empties every output and stays on the page, with
-        its own title, until the next run (a toast would vanish and leave the last result shown)."""
-        try:
-            return self.process_page(
-                text, file, source_language, length, mode, url, glossary, request, progress
-            )
-        except gr.Error as error:
-            return page_single.error_values(error)
+    ) -> Iterator[tuple]:
+        """The page's run: `process_page`, shown as it is made, and an error as the page's error panel
+        (every output emptied, the error's own title, kept until the next run: a toast would vanish
+        and leave the last result shown). The English summary shows the moment it exists
+        (about 4.5 s of a 10.4 s article-mode run at real sizes, benchmarks/RESULTS.md), then the
+        Korean and Japanese columns and their table cells as each language finishes, then the whole
+        result. The run goes on a worker thread in this event's context (Gradio keeps the progress
+        bar's event in context variables) and hands its events over a queue."""
+        events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+        def work() -> None:
+            value: Any
+            try:
+                value = self._page_values(
+                    text,
+                    file,
+                    source_language,
+                    length,
+                    mode,
+                    url,
+                    glossary,
+                    request,
+                    progress,
+                    on_event=lambda kind, data: events.put((kind, data)),
+                )
+            except gr.Error as error:
+                value = page_single.error_values(error)
+            except BaseException as exc:  # not the user's fault: Gradio reports it as it would
+                value = exc
+            events.put((_FINISHED, value))
+
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(work,), name="page-run", daemon=True).start()
+        table = page_single.LiveTable()
+        while True:
+            kind, data = events.get()
+            if kind == _FINISHED:
+                if isinstance(data, BaseException):
+                    raise data
+                yield data
+                return
+            yield page_single.partial_values(kind, data, table)
 
     def _batch(
         self,
@@ -296,14 +296,17 @@ class Handlers:
         items = self._batch(files, source_language, length, mode, request, progress)
         return [item.to_dict() for item in items]
 
-    def glossary_file(self, file: Any) -> str:
-        """An uploaded glossary file's text for the glossary box, checked first (a malformed file is
-        an error naming its line, not a box full of something that will fail later)."""
+    def glossary_file(self, file: Any) -> tuple[Any, Any]:
+        """An uploaded glossary file's text for the glossary box, and the box's error panel. The file
+        is checked first: a malformed one leaves the box as it was and shows an error naming its
+        line under the box, kept there until the next file (not a toast that vanishes)."""
         try:
             path = uploaded_path(file)
-            return read_glossary_file(path) if path else ""
+            text = read_glossary_file(path) if path else ""
         except ServiceError as exc:
-            raise user_error(exc) from None
+            panel = page_text.error_html("Glossary file not loaded", str(exc))
+            return gr.update(), gr.update(value=panel, visible=True)
+        return text, gr.update(value="", visible=False)
 
     def status(self) -> tuple[Any, Any]:
         """The model status; the polling timer stops once warm-up has finished, and the box shrinks to

@@ -10,12 +10,13 @@ character count, and the values every output gets from a finished `Result`.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 
 from service.errors import ServiceError
+from service.languages import NAMES
 from service.result import Result
 from service.text.clean import clean_text
 from service.web import page_text
@@ -108,6 +109,51 @@ def result_values(
     )
 
 
+#: Where each output sits in `SingleTab.outputs()` (and so in the value tuples below).
+SLOTS = {
+    name: i
+    for i, name in enumerate(
+        "out_en out_ko out_ja warnings details aligned article_box article_en article_ko article_ja "
+        "json_btn md_btn docx_btn article_view error_box announce detected".split()
+    )
+}
+_COLUMNS = {"en": 1, "ko": 2, "ja": 3}  # the sentence table's language columns (`aligned_rows`)
+
+
+@dataclass
+class LiveTable:
+    """The sentence table while a run is going: English rows first, a column per language later."""
+
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def partial_values(kind: str, data: dict[str, Any], table: LiveTable) -> tuple:
+    """The outputs a pipeline event (`service.pipeline.Event`) fills, every other output as it is:
+    "summary" puts the English summary (and in article mode the English article) and the table's
+    English column on the page; each "translation" its language's column, article and cells."""
+    values: list[Any] = [gr.update() for _ in SLOTS]
+    if kind == "summary":
+        language = data["rows"]
+        table.rows = [[str(i + 1), sentence, "", "", "", ""] for i, sentence in enumerate(language)]
+        values[SLOTS["out_en"]] = data["summary"]
+        ready = "English summary ready; translating into Korean and Japanese…"
+    elif kind == "translation":
+        language = data["language"]
+        for row, sentence in zip(table.rows, data["rows"], strict=False):
+            row[_COLUMNS[language]] = sentence
+        values[SLOTS[f"out_{language}"]] = data["summary"]
+        ready = f"{NAMES[language]} translation ready."
+    else:
+        return tuple(values)
+    if data.get("article") is not None:
+        side = "en" if kind == "summary" else data["language"]
+        values[SLOTS["article_box"]] = gr.update(visible=True)
+        values[SLOTS[f"article_{side}"]] = "\n\n".join(data["article"])
+    values[SLOTS["aligned"]] = [list(row) for row in table.rows]
+    values[SLOTS["announce"]] = page_text.announce_html(ready)
+    return tuple(values)
+
+
 def cleared_values(announcement: str = "") -> tuple:
     """Every output empty: what a run starts from, and what Clear leaves."""
     return (
@@ -137,8 +183,8 @@ def error_values(error: gr.Error) -> tuple:
     message = str(error.message).replace("&lt;", "<").replace("&gt;", ">")
     title = getattr(error, "title", None) or "Error"
     values = list(cleared_values())
-    values[14] = gr.update(value=page_text.error_html(title, message), visible=True)
-    values[15] = page_text.announce_html(f"{title}: {message}")
+    values[SLOTS["error_box"]] = gr.update(value=page_text.error_html(title, message), visible=True)
+    values[SLOTS["announce"]] = page_text.announce_html(f"{title}: {message}")
     return tuple(values)
 
 

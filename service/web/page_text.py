@@ -1,5 +1,6 @@
-"""What the page says in words: readable quality warnings, model names, the error panel, the
-announcement for screen readers, the detected language, the character count and the article view.
+"""What the page says in words: readable quality warnings, model names, the details, the sentence
+table's rows, the error panel, the announcement for screen readers, the detected language, the
+character count and the article view.
 
 Everything a model or a user wrote passes through `html.escape` before it is put into HTML (the
 error panel and the article view are `gr.HTML`): text stays text, a `<script>` in an article shows
@@ -11,11 +12,11 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from pathlib import PurePath
 from typing import Any
 
 from service.languages import LANGUAGES, NAMES
 from service.result import Result
+from service.web.public import public_models
 
 #: A heading per kind of quality flag (service.text.quality KINDS, service.traceability's kinds).
 KIND_TITLES = {
@@ -106,20 +107,6 @@ def row_marker(number: int, kinds: list[str]) -> str:
     return f"{number} ⚠ " + ", ".join(KIND_MARKS.get(k, k) for k in kinds)
 
 
-def model_name(model: str) -> str:
-    """A model's name without where it lives on the server: `/srv/models/opus-mt-ko-en` → `opus-mt-ko-en`."""
-    text = str(model)
-    if "/" in text or "\\" in text:
-        path = PurePath(text.replace("\\", "/"))
-        if text.startswith(("/", "./", "../", "~")) or len(path.parts) > 2:
-            return path.name or text
-    return text
-
-
-def public_models(models: dict[str, str]) -> dict[str, str]:
-    return {role: model_name(model) for role, model in models.items()}
-
-
 def input_note(source: dict[str, Any]) -> str:
     """Which input was used, said plainly (one input at a time; the other boxes were ignored)."""
     if source.get("kind") == "file":
@@ -196,3 +183,57 @@ def article_html(result: Result) -> str:
         '<table aria-label="Full article, paragraph by paragraph">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def details_text(result: Result, source: dict[str, Any]) -> str:
+    """Detected language, input, models and time per stage, as plain text."""
+    language = NAMES.get(result.source_language, result.source_language)
+    how = "chosen by you" if result.detection_method == "given" else f"detected by {result.detection_method}"
+    lines = [
+        f"Source language: {language} ({result.source_language}), probability "
+        f"{result.language_probability:.2f}, {how}",
+    ]
+    if source.get("kind") == "file":
+        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
+        lines.append(f"Input: file {source['name']} ({source['format']}{encoding})")
+    elif source.get("kind") == "url":
+        encoding = f", encoding {source['encoding']}" if source.get("encoding") else ""
+        lines.append(f"Input: link {source['final_url']} ({source['format']}{encoding})")
+        about = [f"{key} {source[key]}" for key in ("title", "author", "date") if source.get(key)]
+        if about:
+            lines.append("Page: " + "; ".join(about))
+    else:
+        lines.append(f"Input: pasted text, {source.get('chars', 0):,} characters")
+    lines.append(input_note(source))
+    if result.title:
+        lines.append(f"Headline: {result.title}")
+    lines.append(f"Mode: {result.mode}, length: {result.length}, summary chunks: {result.summary_chunks}")
+    models = public_models(result.models)  # names only (service.web.public)
+    lines.append("Models: " + "; ".join(f"{role} = {model}" for role, model in models.items()))
+    stages = [f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items() if stage != "total"]
+    lines.append("Time per stage: " + ", ".join(stages))
+    if "total" in result.timings:
+        lines.append(f"Total time: {result.timings['total']:.2f} s")
+    if result.removed:
+        lines.append(f"Removed from the article as page furniture ({len(result.removed)} lines):")
+        lines += [f"  - {r['reason']}: {r['text']}" for r in result.removed]
+    return "\n".join(lines)
+
+
+def aligned_rows(result: Result) -> list[list[str]]:
+    """One row per segment; the last two columns list the summary sentence's sources (paragraph and
+    sentence counted from 1, score, the sentence in the article's language) and the glossary terms
+    put into that row."""
+    applied: dict[int, list[str]] = {}
+    for entry in result.glossary:
+        for index in entry["segments"]:
+            applied.setdefault(index, []).append(f"{entry['language']}: {entry['form']}")
+    rows = []
+    marks = flagged_rows(result)
+    for i, s in enumerate(result.segments):
+        sources = "\n".join(
+            f"¶{x['paragraph'] + 1}.{x['sentence'] + 1} ({x['score']:.2f}) {x['text']}" for x in s.sources
+        )
+        number = row_marker(i + 1, marks.get(i, []))
+        rows.append([number, s.en, s.ko, s.ja, sources, " · ".join(applied.get(i, []))])
+    return rows

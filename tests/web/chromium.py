@@ -29,3 +29,19 @@ def open_page(browser, url: str):
     page.errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+def run_and_wait(page) -> None:
+    """Click Run and wait until that run has finished: the button was disabled by it and is enabled
+    again. Waiting for the Korean box alone is not enough since the page streams (the Korean column
+    can be filled while the Japanese one is still being written), and a box from an earlier run on
+    the same page would satisfy it before this run has even started."""
+    page.evaluate(
+        """() => { window.__runStarted = false; const b = document.getElementById('run');
+        new MutationObserver(() => { if (b.disabled) window.__runStarted = true; })
+          .observe(b, {attributes: true}); }"""
+    )
+    page.locator("#run").click()
+    page.wait_for_function(
+        "() => window.__runStarted && !document.getElementById('run').disabled", timeout=TIMEOUT_MS
+    )

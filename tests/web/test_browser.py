@@ -14,7 +14,7 @@ import pytest
 
 pytest.register_assert_rewrite("tests.server_fixtures")
 from tests.server_fixtures import example_text, make_document  # noqa: E402
-from tests.web.chromium import CHROMIUM, CHROMIUM_FLAGS, TIMEOUT_MS, open_page  # noqa: E402, F401
+from tests.web.chromium import CHROMIUM, CHROMIUM_FLAGS, TIMEOUT_MS, open_page, run_and_wait  # noqa: E402, F401
 
 pytest_plugins = ["tests.server_fixtures"]
 
@@ -32,13 +32,6 @@ pytestmark = [
 @pytest.fixture
 def page(browser, live_server):
     yield from open_page(browser, live_server.url)
-
-
-def run_and_wait(page) -> None:
-    page.locator("#run").click()
-    page.wait_for_function(
-        "() => (document.querySelector('#out-ko textarea')?.value || '').length > 0", timeout=TIMEOUT_MS
-    )
 
 
 def output(page, elem_id: str) -> str:

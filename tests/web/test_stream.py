@@ -70,10 +70,14 @@ def test_events_come_summary_first_and_done_equals_the_plain_answer(live_server_
     assert first["summary"] == result["summary"] and first["summary"].startswith("[summary] ")
     assert first["source_language"] == language
     assert first["summary_chunks"] == result["summary_chunks"]
+    # each event's rows are its language's side of the sentence table, in order
+    assert first["rows"] == [s["en"] for s in result["segments"]]
+    assert first["article"] == (result["article"]["en"] if mode == "article" else None)
     translations = {e["language"]: e for e in events[1:3]}
     assert set(translations) == {"ko", "ja"}
     for target, event in translations.items():
         assert event["summary"] == result["translations"][target]
+        assert event["rows"] == [s[target] for s in result["segments"]]
         if mode == "article":
             assert event["article"] == result["article"][target]
         else:
