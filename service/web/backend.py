@@ -41,6 +41,7 @@ from service.result import Result
 from service.settings import Settings
 from service.text.glossary import Glossary, request_glossary
 from service.web.access import Access
+from service.web.public import model_name, public_result
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ class Backend:
                 text, progress=progress, on_event=on_event, glossary=terms, **options
             )
         self._mark_loaded(result.models)
-        return result
+        return public_result(result)  # model names, not the server's paths (service.web.public)
 
     def read_url(self, url: str) -> WebDocument:
         """The article behind a link (`Pipeline.read_url`: checked, bounded, cached for minutes)."""
@@ -253,6 +254,7 @@ class Backend:
         for item in items:
             if item.result is not None:
                 self._mark_loaded(item.result.models)
+                item.result = public_result(item.result)
         return items
 
     def admit(self) -> bool:
@@ -370,7 +372,7 @@ class Backend:
             else:
                 state = "loading" if started and not self.warm_up_done else "pending"
             states[role] = {
-                "model": spec.label,
+                "model": model_name(spec.label),
                 "engine": spec.engine,
                 "state": state,
                 "error": status.get(role),

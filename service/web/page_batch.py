@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 from service.batch import BatchItem, markdown_names
+from service.result import Result
 
 BATCH_HEADERS = ["File", "Status", "Language", "Summary / reason", "In the ZIP"]
 
@@ -55,9 +56,23 @@ class BatchView:
     out_ja: Any
     details: Any
     aligned: Any
+    json_btn: Any
+    md_btn: Any
+    docx_btn: Any
 
     def outputs(self) -> list[Any]:
-        return [self.box, self.title, self.out_en, self.out_ko, self.out_ja, self.details, self.aligned]
+        return [
+            self.box,
+            self.title,
+            self.out_en,
+            self.out_ko,
+            self.out_ja,
+            self.details,
+            self.aligned,
+            self.json_btn,
+            self.md_btn,
+            self.docx_btn,
+        ]
 
 
 def build_view(headers: list[str]) -> BatchView:
@@ -84,11 +99,18 @@ def build_view(headers: list[str]) -> BatchView:
             label="Sentence by sentence",
             elem_id="batch-view-aligned",
         )
-    return BatchView(box, title, out_en, out_ko, out_ja, details, aligned)
+        with gr.Row():  # this file's result alone, named after the file
+            json_btn = gr.DownloadButton("Download JSON", interactive=False, elem_id="batch-view-json")
+            md_btn = gr.DownloadButton("Download Markdown", interactive=False, elem_id="batch-view-md")
+            docx_btn = gr.DownloadButton("Download Word (DOCX)", interactive=False, elem_id="batch-view-docx")
+    return BatchView(box, title, out_en, out_ko, out_ja, details, aligned, json_btn, md_btn, docx_btn)
+
+
+_NO_DOWNLOAD = gr.update(value=None, interactive=False)
 
 
 def hidden_view() -> tuple:
-    return (gr.update(visible=False), "", "", "", "", "", [])
+    return (gr.update(visible=False), "", "", "", "", "", [], _NO_DOWNLOAD, _NO_DOWNLOAD, _NO_DOWNLOAD)
 
 
 def open_row(
@@ -96,8 +118,10 @@ def open_row(
     event: gr.SelectData,
     details_fn: Callable[..., str],
     rows_fn: Callable[..., list[list[str]]],
+    write_fn: Callable[[Result, dict[str, Any]], tuple[str, str, str]],
 ) -> tuple:
-    """The clicked row's file: its whole result, or its name and why it failed."""
+    """The clicked row's file: its whole result with its own downloads, or its name and why it
+    failed. `write_fn`: `Downloads.write_all` (the files are written when the row is opened)."""
     index = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
     if not items or not isinstance(index, int) or not 0 <= index < len(items):
         return hidden_view()
@@ -105,8 +129,10 @@ def open_row(
     title = f"{item.name} (row {index + 1})"
     result = item.result
     if result is None:
-        return (gr.update(visible=True), title, "", "", "", f"Failed: {item.error}", [])
+        failed: tuple[Any, ...] = (gr.update(visible=True), title, "", "", "", f"Failed: {item.error}", [])
+        return (*failed, _NO_DOWNLOAD, _NO_DOWNLOAD, _NO_DOWNLOAD)
     source = {"kind": "file", "name": item.name, "format": item.name.rsplit(".", 1)[-1].lower()}
+    paths = write_fn(result, {**result.to_dict(), "input": source})
     return (
         gr.update(visible=True),
         title,
@@ -115,6 +141,7 @@ def open_row(
         result.translations.get("ja", ""),
         details_fn(result, source),
         rows_fn(result),
+        *(gr.update(value=path, interactive=True) for path in paths),
     )
 
 
@@ -127,12 +154,13 @@ def wire(
     cleared: list[Any],
     details_fn: Callable[..., str],
     rows_fn: Callable[..., list[list[str]]],
+    write_fn: Callable[[Result, dict[str, Any]], tuple[str, str, str]],
 ) -> None:
     """Row click → that file's view; Clear → files, table, summary, downloads, view all empty; a new
     run hides the view of the last batch's file."""
 
     def select(items: list[BatchItem] | None, event: gr.SelectData) -> tuple:
-        return open_row(items, event, details_fn, rows_fn)
+        return open_row(items, event, details_fn, rows_fn, write_fn)
 
     table.select(select, inputs=[state], outputs=view.outputs(), queue=False, api_visibility="private")
     clear_btn.add(cleared)

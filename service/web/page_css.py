@@ -89,12 +89,17 @@ CSS = f"""
 #article-view, #article-title {{ overflow: visible !important; }}
 button[role="tab"] {{ color: var(--body-text-color) !important; }}
 footer a, footer button, .show-api, .settings {{ color: var(--body-text-color) !important; }}
-/* The error stays on the page until the next run. */
-#page-error .page-error {{
+/* The error stays on the page until the next run (a glossary file's, beside the glossary box). */
+.page-error {{
   border: 2px solid #b91c1c; border-radius: 8px; padding: 0.75rem 1rem; background: #fef2f2; color: #7f1d1d;
 }}
-.dark #page-error .page-error {{ background: #450a0a; color: #fecaca; }}
-#page-error .page-error h2 {{ font-size: 1.05rem; margin: 0 0 0.25rem 0; color: inherit; }}
+.dark .page-error {{ background: #450a0a; color: #fecaca; }}
+.page-error h2 {{ font-size: 1.05rem; margin: 0 0 0.25rem 0; color: inherit; }}
+/* The sentence table: the row under the pointer stands out across its three languages. */
+#aligned [role="row"].virtual-row:hover [role="gridcell"],
+#batch-view-aligned [role="row"].virtual-row:hover [role="gridcell"] {{
+  background: #fde68a !important; color: #111827 !important;
+}}
 .visually-hidden {{
   position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap;

@@ -70,5 +70,11 @@ def test_a_glossary_file_loads_into_the_box_and_a_bad_one_is_refused(page, tmp_p
     )
     assert box.input_value().startswith("[[term]]")
     upload(page, bad)
-    page.get_by_text("Glossary line 2: 2 cells, but the header has 3").first.wait_for(timeout=TIMEOUT_MS)
+    panel = page.locator("#glossary-error .page-error")
+    panel.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert "line 2: 2 cells, but the header has 3" in panel.inner_text()
+    assert panel.get_attribute("role") == "alert" and panel.locator("h2").inner_text().strip()
     assert "李在明" in box.input_value()  # the box keeps the last good glossary
+    assert not page.locator(".toast-body").count()  # a panel beside the box, not a toast that vanishes
+    upload(page, good)  # a good file takes the error away
+    panel.wait_for(state="hidden", timeout=TIMEOUT_MS)

@@ -181,7 +181,15 @@ def test_outputs_are_text_components_never_html(backend):
     aligned = by_id["aligned"]
     assert isinstance(aligned, gr.Dataframe) and aligned.datatype == "str"
     # HTML only where page_text escapes every piece of text (tests/web/test_page_text.py).
-    escaped = {"page-error", "announce", "article-view", "char-count", "detected", "results-heading"}
+    escaped = {
+        "page-error",
+        "glossary-error",
+        "announce",
+        "article-view",
+        "char-count",
+        "detected",
+        "results-heading",
+    }
     assert {c.elem_id for c in demo.blocks.values() if isinstance(c, gr.HTML)} <= escaped
     upload = by_id["upload"]
     assert set(upload.file_types) >= {".txt", ".md", ".html", ".pdf", ".docx"}

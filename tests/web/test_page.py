@@ -81,6 +81,7 @@ def watch_button(page) -> None:
 def wait_done(page) -> None:
     page.wait_for_function(
         "() => (document.querySelector('#out-ko textarea')?.value || '').length > 0"
+        " && (document.querySelector('#out-ja textarea')?.value || '').length > 0"
         " && !document.getElementById('run').disabled"
         " && document.getElementById('run').innerText.includes('Summarise')",
         timeout=TIMEOUT_MS,
@@ -359,6 +360,18 @@ def test_markup_in_the_article_view_shows_literally(page):
         "() => [...document.querySelectorAll('#article-view .s.hl')].map((s) => s.closest('td').lang)"
     )
     assert lit == ["en", "ko", "ja"], lit
+    # So does the sentence table's row under the pointer, across its three languages.
+    row = page.locator("#aligned [role=row].virtual-row").first
+    colours = (
+        "(row) => [...row.querySelectorAll('[role=gridcell]')].map(c => getComputedStyle(c).backgroundColor)"
+    )
+    before = row.evaluate(colours)
+    row.locator("[role=gridcell]").nth(2).hover()
+    after = row.evaluate(colours)
+    assert len(set(after)) == 1 and after[0] == "rgb(253, 230, 138)" and before[0] != after[0], (
+        before,
+        after,
+    )
 
 
 # -- downloads --------------------------------------------------------------------------------------------
@@ -425,6 +438,10 @@ def test_each_batch_row_opens_its_files_result_and_clear_empties_the_tab(page, t
     assert "Source language: English (en)" in output(page, "batch-view-details")
     assert output(page, "batch-view-en").strip() and output(page, "batch-view-ko").strip()
     assert page.locator("#batch-view-ko").get_attribute("lang") == "ko"
+    # that file's own downloads, named after it
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator("#batch-view-docx").click()
+    assert download.value.suggested_filename == "report-summary.docx"
     grid.locator("[role=row].virtual-row").nth(0).locator("[role=gridcell]").nth(3).click()
     page.wait_for_function(
         "() => document.querySelector('#batch-view-details textarea').value.includes('Korean (ko)')",

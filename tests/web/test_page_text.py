@@ -14,10 +14,10 @@ from service.web.page_text import (
     error_html,
     flagged_rows,
     grouped_warnings,
-    model_name,
     row_marker,
     where,
 )
+from service.web.public import model_name
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

@@ -265,3 +265,38 @@ def test_json_model_unavailable_is_503(tiny_dir, tmp_path):
     assert response.status_code == 503
     assert response.json()["error"] == "model_unavailable"
     assert "no-such-model" in response.json()["message"] and "models fetch" in response.json()["message"]
+
+
+def test_no_answer_says_where_the_models_live(live_server, client, tmp_path):
+    """The tiny models live in local folders: every answer names them (`marian-en-ko`), never by
+    their path on the server (a public Space must not show its file layout)."""
+    folders = {
+        str(spec.model) for spec in live_server.backend.pipeline.model_set.roles.values() if spec.model
+    }
+    assert any("/" in folder for folder in folders), "the tiny set should be local folders"
+    names = {folder.rstrip("/").rsplit("/", 1)[-1] for folder in folders}
+
+    def assert_names_only(text: str, where: str) -> None:
+        for folder in folders:
+            assert folder not in text, (where, folder)
+        assert any(name in text for name in names), where  # the names are still said
+
+    status, data = post_json(live_server.api("/api/v1/process"), {"text": example_text("en-library")})
+    assert status == 200 and set(data["models"].values()) <= names | {"extractive"}
+    assert_names_only(json.dumps(data, ensure_ascii=False), "JSON API")
+    body = json.dumps({"text": example_text("ko-night-bus"), "stream": True}).encode()
+    request = urllib.request.Request(
+        live_server.api("/api/v1/process"), data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert_names_only(response.read().decode(), "JSON stream")
+    with urllib.request.urlopen(live_server.api("/api/v1/health"), timeout=30) as response:
+        assert_names_only(response.read().decode(), "health")
+    details = client.predict(
+        example_text("en-library"), None, "auto", "short", "summary", api_name="/process"
+    )[3]
+    assert_names_only(json.dumps(details, ensure_ascii=False), "/process details")
+    path = make_document(tmp_path, ".txt", example_text("en-library"))
+    (record,) = client.predict([handle_file(str(path))], "auto", "short", "summary", api_name="/batch")
+    assert record["ok"], record
+    assert_names_only(json.dumps(record, ensure_ascii=False), "/batch")
