@@ -20,16 +20,17 @@ cd "$(dirname "$0")/.."
 # module -> "file|tests" (the tests that are meant to pin that module down; fast ones only: the fake
 # engine instead of the tiny models, so one mutant costs seconds, not minutes)
 declare -A MODULES=(
-  [pipeline]="service/pipeline.py|tests/test_wiring.py tests/test_schema.py tests/test_boundaries.py"
-  [clean]="service/text/clean.py|tests/text/test_text.py tests/text/test_text_stage.py"
-  [segment]="service/text/segment.py|tests/text/test_text.py tests/text/test_text_stage.py tests/text/test_furniture.py tests/test_wiring.py"
+  [pipeline]="service/pipeline.py|tests/test_wiring.py tests/test_schema.py tests/test_boundaries.py tests/test_glossary_pipeline.py tests/test_pipeline_jobs.py"
+  [summary]="service/summary.py|tests/test_wiring.py tests/test_summary_trim.py tests/test_pipeline_jobs.py"
+  [clean]="service/text/clean.py|tests/text/test_text.py tests/text/test_text_stage.py tests/text/test_clean_rules.py"
+  [segment]="service/text/segment.py|tests/text/test_text.py tests/text/test_text_stage.py tests/text/test_furniture.py tests/test_wiring.py tests/text/test_segment_rules.py"
   [chunking]="service/text/chunking.py|tests/text/test_chunking.py tests/text/test_text.py tests/test_wiring.py"
-  [detect]="service/text/detect.py|tests/text/test_text.py tests/text/test_text_stage.py"
-  [access]="service/web/access.py|tests/web/test_access.py tests/web/test_adversaries.py"
+  [detect]="service/text/detect.py|tests/text/test_text.py tests/text/test_text_stage.py tests/text/test_detect_rules.py"
+  [access]="service/web/access.py|tests/web/test_access.py tests/web/test_adversaries.py tests/web/test_access_rules.py"
   [limits]="service/limits.py|tests/test_boundaries.py"
-  [result]="service/result.py|tests/test_result.py tests/test_schema.py tests/test_wiring.py"
+  [result]="service/result.py|tests/test_result.py tests/test_schema.py tests/test_wiring.py tests/test_result_sources.py tests/test_result_rendering.py"
 )
-ORDER=(limits result access chunking segment clean detect pipeline)
+ORDER=(limits result access chunking segment clean detect pipeline summary)
 
 if [ $# -eq 0 ]; then
   echo "usage: bash scripts/mutation.sh MODULE... | all   (modules: ${ORDER[*]})" >&2

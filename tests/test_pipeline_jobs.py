@@ -1,0 +1,1 @@
+"""Placeholder: filled by the mutation-testing work (issue 18)."""
