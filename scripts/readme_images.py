@@ -3,8 +3,10 @@ README's images (docs/images/page-*.svg, committed).
 
 Why SVG: a push to a Hugging Face Space refuses binary files that are not stored through LFS/Xet,
 and LFS would make every clone of this repository need git-lfs. An SVG is text: each one here holds
-the screenshot as a JPEG inside a `data:` URI (quality 80, about a third of the PNG), so GitHub and
-the Hub show it like any image and a plain `git push` to a Space goes through.
+the screenshot as a PNG inside a `data:` URI, so GitHub and the Hub show it like any image and a
+plain `git push` to a Space goes through. The PNG is reduced to a 128-colour palette (a page is a
+few flat colours and anti-aliased text): 117 KiB instead of 305 KiB for the desktop shot, where a
+JPEG at quality 70 was 269 KiB and blurred the CJK strokes.
 
     python -m pytest tests/web/test_page.py      # writes artifacts/page-desktop.png, -phone, -dark
     python scripts/readme_images.py              # writes docs/images/page-desktop.svg, ...
@@ -21,23 +23,19 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ("page-desktop", "page-phone", "page-dark")
-#: Wider than this is scaled down: the README shows it at most ~900 px wide anyway.
-MAX_WIDTH = 1400
-QUALITY = 80
+COLOURS = 128
 
 
 def svg_of(png: Path) -> str:
-    image = Image.open(png).convert("RGB")
-    if image.width > MAX_WIDTH:
-        image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)), Image.LANCZOS)
+    image = Image.open(png).convert("RGB").quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT)
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=QUALITY, optimize=True, progressive=True)
+    image.save(buffer, format="PNG", optimize=True)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     w, h = image.size
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{png.stem}">\n'
-        f'<image width="{w}" height="{h}" href="data:image/jpeg;base64,{data}"/>\n</svg>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        f'role="img" aria-label="{png.stem}">\n'
+        f'<image width="{w}" height="{h}" href="data:image/png;base64,{data}"/>\n</svg>\n'
     )
 
 

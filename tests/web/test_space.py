@@ -283,3 +283,46 @@ def test_torch_is_the_tested_cpu_build_and_nothing_else():
     assert str(pyproject_requirements()["torch"].specifier) == f"=={version.removesuffix('+cpu')}"
     index_options = [o for o in options if o.startswith(("--extra-index-url", "--index-url"))]
     assert index_options == ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+
+
+def _pushed_files() -> list[Path]:
+    """What a `git push` to the Space would carry: tracked files and new ones git does not ignore."""
+    import subprocess
+
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [ROOT / name for name in listed.split("\0") if name and (ROOT / name).is_file()]
+
+
+def looks_binary(path: Path) -> bool:
+    """Git's own test (a NUL byte in the first 8,000 bytes), which the Hub's refusal follows."""
+    return b"\0" in path.read_bytes()[:8000]
+
+
+def test_a_push_carries_no_binary_file():
+    """The Hub refuses a push with binary files outside LFS/Xet ("Your push was rejected because it
+    contains binary files"); the README's screenshots are SVG text for that reason."""
+    assert looks_binary(ROOT / "service" / "__init__.py") is False
+    planted = ROOT / "artifacts"  # a PNG the browser tests write, as a planted case
+    for png in planted.glob("*.png") if planted.is_dir() else []:
+        assert looks_binary(png)
+        break
+    binary = [str(p.relative_to(ROOT)) for p in _pushed_files() if looks_binary(p)]
+    assert binary == []
+
+
+def test_readme_images_exist_and_are_text():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)"|\]\((docs/images/[^)]+)\)', readme)
+    paths = [ROOT / (a or b) for a, b in images]
+    assert paths, "the README shows the page"
+    for path in paths:
+        assert path.is_file(), path
+        head = path.read_text(encoding="ascii")[:300]
+        assert head.startswith("<svg") and 'href="data:image/png;base64,' in path.read_text(encoding="ascii")
