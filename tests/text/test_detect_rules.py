@@ -170,6 +170,7 @@ def test_text_without_letters_is_empty():
     "text",
     [
         "https://t.co/x1\nhttps://t.co/y2",
+        "Via https://www.yna.co.kr/view/AKR20260113",  # 3 letters outside the link of 25
         "import pandas as pd\nSales rose 3.5% in March.",  # one line of two is code
         "KOSPI [2,410] (▲3.5%) <close>",  # 6 markup symbols for 10 letters
     ],
@@ -226,6 +227,8 @@ def test_langdetect_without_features_is_a_clear_refusal():
         ("Google Pixel 9aの新型", "ja"),
         ("Nikkei closes higher 東京", "en"),  # 18 Latin letters of 20: exactly nine tenths
         ("Sony shares 株高", None),  # 10 of 12
+        ("LG전자 shares jumped 3.5% on Tuesday after strong earnings.", "en"),  # 2 Hangul of 44
+        ("Sony (ソニー) said operating profit rose 3.5% in the quarter.", "en"),  # 3 kana of 42
         ("日韓首脳会談", None),  # kanji only: unclear from the script alone
         ("中国外交部发言人表示", None),
         ("3.5% 1,200", None),
