@@ -17,8 +17,10 @@ writes one. Such a set carries a `licence_warning` that every result repeats, so
 on it by mistake says on every answer that its output is not real. Token counts are one per Latin
 word or digit run and one per other non-space character (each Hangul syllable, kana or kanji), and
 `max_input_tokens` (default 512) can be set per role, so chunking is exercised with small windows,
-and `delay_s` (default 0) makes each call of a role take that long, so a test can watch what a page
-shows while a slow model is still working.
+`delay_s` (default 0) makes each call of a role take that long, so a test can watch what a page
+shows while a slow model is still working, and `summary_sentences` (default: the job's
+`sentences`) makes the summariser a condensing one that keeps that many sentences of each input
+whatever the length preset, so map-reduce tests reach its second and later rounds.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class FakeEngine:
         generation = spec.generation if spec is not None else {}
         self.max_input_tokens = int(generation.get("max_input_tokens", DEFAULT_MAX_INPUT_TOKENS))
         self.delay_s = float(generation.get("delay_s", 0))
+        #: Sentences each summary keeps; None: the job's `sentences` (the length preset).
+        self.summary_sentences: int | None = generation.get("summary_sentences")
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(_TOKEN.findall(text)) for text in texts]
@@ -60,7 +64,8 @@ class FakeEngine:
             )
         time.sleep(self.delay_s)
         if job.task == "summarise":
-            return [self._summary(text, job.sentences) for text in texts]
+            wanted = job.sentences if self.summary_sentences is None else self.summary_sentences
+            return [self._summary(text, wanted) for text in texts]
         if job.task != "translate":
             raise ValueError(f"fake engine: unknown task {job.task!r}")
         tag = self.model or f"{job.source}-{job.target}"
@@ -73,10 +78,15 @@ class FakeEngine:
 
 
 def fake_roles(
-    *, shared: bool = False, max_input_tokens: int | None = None, delays: dict[str, float] | None = None
+    *,
+    shared: bool = False,
+    max_input_tokens: int | None = None,
+    delays: dict[str, float] | None = None,
+    summary_sentences: int | None = None,
 ) -> dict[str, dict]:
     """Role tables for a fake set: one named model per role, or (`shared`) one for all of them;
-    `delays`: seconds per call, by role."""
+    `delays`: seconds per call, by role; `summary_sentences`: a condensing summariser that keeps that
+    many sentences of each input."""
     roles: dict[str, dict] = {}
     for role in ROLES:
         table: dict = {"engine": "fake"}
@@ -89,6 +99,9 @@ def fake_roles(
         if delays and role in delays:
             table["delay_s"] = float(delays[role])
             table["revision"] = f"{table.get('revision', 'fake')}-delay-{delays[role]}"
+        if summary_sentences is not None and role == "summarise":
+            table["summary_sentences"] = summary_sentences
+            table["revision"] = f"{table.get('revision', 'fake')}-condensing-{summary_sentences}"
         roles[role] = table
     return roles
 

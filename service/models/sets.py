@@ -38,6 +38,8 @@ GENERATION_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_new_tokens": int,
     # The fake engine only: seconds each call takes (tests of what the page shows during a run).
     "delay_s": (int, float),
+    # The fake engine only: sentences each summary keeps (a condensing summariser, map-reduce tests).
+    "summary_sentences": int,
 }
 SPEC_KEYS = {"engine", "model", "revision", "family", "compute_type", *GENERATION_KEYS}
 BUILTIN_DIR = Path(__file__).with_name("builtin")
@@ -196,6 +198,8 @@ def _parse_spec(role: str, raw: Any, where: str, base_dir: Path | None, ref: str
             generation[key] = value
     if "delay_s" in generation and engine != "fake":
         raise ModelSetError(f"{where}: role {role}: `delay_s` is for the fake engine only")
+    if "summary_sentences" in generation and engine != "fake":
+        raise ModelSetError(f"{where}: role {role}: `summary_sentences` is for the fake engine only")
     return ModelSpec(
         role=role,
         engine=engine,
