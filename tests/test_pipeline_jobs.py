@@ -487,10 +487,12 @@ def test_translate_keeps_each_text_whole_in_its_own_language(fake_pipeline):
     assert fake_pipeline.translate([korean], "ko", "ko") == [korean]
 
 
-def test_summarise_reads_english_at_the_medium_length_by_default(pipeline):
+def test_summarise_reads_english_without_its_furniture_at_the_medium_length_by_default(pipeline):
+    """English furniture rules apply (an `Advertisement` line is not story), and the medium preset
+    asks for five sentences."""
     text = " ".join(P1 + P2 + ["The first ferry is due to sail in the spring of 2029."])
     with recording(pipeline) as calls:
-        summary = pipeline.summarise(text)
+        summary = pipeline.summarise(f"{text}\nAdvertisement")
     [call] = calls.of("summarise")
     assert call.texts == (text,) and call.job.sentences == 5
     assert summary == f"[summary] {text}"
