@@ -313,6 +313,31 @@ def test_the_result_lists_what_a_one_pass_summary_left_out(fake_small_window):
     assert result.to_dict()["summary_left_out"] == result.summary_left_out
 
 
+def test_a_summary_far_shorter_than_the_length_asked_for_is_flagged_against_that_length():
+    """A condensing summariser (one sentence, 6 words) on a 60-word article: fine for a short
+    summary, flagged for a long one, and the flag names the length that was asked for."""
+    text = "Tram fares will not change. " + " ".join(
+        [
+            "The regional transport authority said on Monday that ticket prices would stay the same "
+            "until at least next summer.",
+            "Ridership on the tram network rose by 12 percent last year, while operating costs grew "
+            "because of higher energy prices.",
+            "Unions warned that staff shortages could force more cancellations during the winter months.",
+        ]
+    )
+    pipeline = Pipeline(models=parse_model_set({"roles": fake_roles(summary_sentences=1)}))
+
+    def summary_flags(length):
+        result = pipeline.run(text, length=length)
+        assert result.summary == "[summary] Tram fares will not change."
+        return [(q.kind, q.message) for q in result.quality if q.field == "summary"]
+
+    assert summary_flags("short") == []
+    assert summary_flags("long") == [
+        ("too_short", "The summary has only 6 words, far fewer than a long summary should have.")
+    ]
+
+
 def test_a_model_set_without_a_licence_warning_adds_no_warning():
     result = Pipeline(models=fake_set()).run(HARBOUR, length="short")
     assert result.warnings == []
