@@ -142,23 +142,10 @@ class Handlers:
         glossary: Any = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented idiom)
-    ) -> tuple:
-        """Everything the page shows for one article (outputs in `build_demo`'s order)."""
-        return self._page_values(text, file, source_language, length, mode, url, glossary, request, progress)
-
-    def _page_values(
-        self,
-        text: str | None,
-        file: Any,
-        source_language: str,
-        length: str,
-        mode: str,
-        url: str | None,
-        glossary: Any,
-        request: gr.Request | None,
-        progress: gr.Progress,
         on_event: Event | None = None,
     ) -> tuple:
+        """Everything the page shows for one finished article (outputs in `SingleTab.outputs()`'s
+        order); `process_page_live` is how the page calls it."""
         result, details = self._run(
             text, file, source_language, length, mode, request, progress, url, glossary, on_event
         )
@@ -196,7 +183,7 @@ class Handlers:
         def work() -> None:
             value: Any
             try:
-                value = self._page_values(
+                value = self.process_page(
                     text,
                     file,
                     source_language,
