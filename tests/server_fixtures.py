@@ -28,6 +28,27 @@ class LiveServer:
     def api(self, path: str) -> str:
         return self.url.rstrip("/") + path
 
+    def process(self, body: dict) -> tuple[int, dict]:
+        """POST `body` to the JSON API's /api/v1/process: the status and the JSON answer."""
+        return post_json(self.api("/api/v1/process"), body)
+
+
+def post_json(url: str, body: bytes | object, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    """POST JSON (an object, or raw bytes as they are) and read the JSON answer, errors included."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = body if isinstance(body, bytes) or hasattr(body, "__next__") else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
 
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

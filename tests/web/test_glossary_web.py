@@ -5,10 +5,6 @@ A live server on the fake engine (tests/fakes.py), so the applied forms are exac
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
 import pytest
 from gradio_client import Client
 
@@ -33,20 +29,6 @@ ITEMS = [
 CSV = "en,ko,ja\nLee Jae-myung,이재명,李在明\nTakaichi Sanae,다카이치 사나에,高市早苗\n"
 
 
-def post(server, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        server.api("/api/v1/process"),
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def _check_pivot(data: dict) -> None:
     assert "Lee Jae-myung" in data["summary"] and "이재명" not in data["summary"]
     first = data["segments"][0]
@@ -64,7 +46,7 @@ def _check_pivot(data: dict) -> None:
 
 @pytest.mark.parametrize("glossary", [ITEMS, CSV], ids=["objects", "csv"])
 def test_json_api_takes_a_glossary(live_server_fake, glossary):
-    status, data = post(live_server_fake, {"text": ARTICLE_KO, "length": "short", "glossary": glossary})
+    status, data = live_server_fake.process({"text": ARTICLE_KO, "length": "short", "glossary": glossary})
     assert status == 200, data
     assert_result_shape(data)
     _check_pivot(data)
@@ -85,10 +67,10 @@ def test_json_api_takes_a_glossary(live_server_fake, glossary):
     ids=["short-row", "duplicate", "unknown-key", "object", "too-large"],
 )
 def test_json_api_refuses_a_bad_glossary(live_server_fake, glossary, message):
-    status, data = post(live_server_fake, {"text": ARTICLE_KO, "glossary": glossary})
+    status, data = live_server_fake.process({"text": ARTICLE_KO, "glossary": glossary})
     assert status == 400 and data["error"] == "bad_input", data
     assert message in data["message"]
-    status, data = post(live_server_fake, {"text": ARTICLE_KO, "length": "short"})
+    status, data = live_server_fake.process({"text": ARTICLE_KO, "length": "short"})
     assert status == 200 and data["glossary"] == []  # the server still serves
 
 

@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 from service.result import Result
 
 pytest.register_assert_rewrite("tests.server_fixtures")
-from tests.server_fixtures import FORMATS, example_text, make_document  # noqa: E402
+from tests.server_fixtures import FORMATS, example_text, make_document, post_json  # noqa: E402
 
 pytest_plugins = ["tests.server_fixtures"]
 pytestmark = [
@@ -31,18 +31,6 @@ GERMAN = (
 @pytest.fixture(scope="module")
 def client(live_server) -> Client:
     return Client(live_server.url, verbose=False)
-
-
-def post_json(url: str, body: bytes | object, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    data = body if isinstance(body, bytes) or hasattr(body, "__next__") else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, method="POST", headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 # -- Gradio client endpoints ---------------------------------------------------------------------------

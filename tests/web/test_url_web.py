@@ -8,10 +8,7 @@ settings shows the same link refused.
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
-import urllib.error
-import urllib.request
 
 import pytest
 from gradio_client import Client
@@ -62,25 +59,11 @@ def default_app(pipeline_extractive):
         yield server
 
 
-def post(server, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        server.api("/api/v1/process"),
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 # -- JSON API ------------------------------------------------------------------------------------------
 
 
 def test_json_api_reads_a_link_through_redirects(app, site):
-    status, data = post(app, {"url": site.link("/r/1"), "length": "short"})
+    status, data = app.process({"url": site.link("/r/1"), "length": "short"})
     assert status == 200, data
     assert_result_shape(data)
     assert data["source_language"] == "en" and data["summary"] and data["translations"]["ko"]
@@ -110,15 +93,15 @@ def test_json_api_reads_a_link_through_redirects(app, site):
 def test_json_api_link_errors_are_clear(app, site, body, status, code, words):
     if isinstance(body.get("url"), str) and body["url"].startswith("/"):
         body = {**body, "url": site.link(body["url"])}
-    answer, data = post(app, body)
+    answer, data = app.process(body)
     assert (answer, data["error"]) == (status, code), data
     assert words in data["message"]
-    assert post(app, {"text": "The council met on Tuesday and approved the tram line."})[0] == 200
+    assert app.process({"text": "The council met on Tuesday and approved the tram line."})[0] == 200
 
 
 def test_json_api_refuses_local_links_by_default(default_app, site):
     for link in (site.link("/news/night-buses.html"), f"http://localhost:{site.port}/news/night-buses.html"):
-        status, data = post(default_app, {"url": link})
+        status, data = default_app.process({"url": link})
         assert (status, data["error"]) == (400, "url_refused"), data
         assert "loopback address" in data["message"]
     assert all(r["path"] != "/news/night-buses.html" or r["host"] != "localhost" for r in site.requests)
@@ -193,6 +176,7 @@ def test_a_file_and_a_link_together_are_refused(client, site, tmp_path):
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}")
 def test_paste_a_link_in_the_browser(app, site):
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+    from tests.web.chromium import run_and_wait
     from tests.web.test_browser import ARTIFACTS, CHROMIUM_FLAGS, HANGUL, TIMEOUT_MS
 
     with sync_api.sync_playwright() as playwright:
@@ -205,11 +189,7 @@ def test_paste_a_link_in_the_browser(app, site):
             page.wait_for_selector("#run", timeout=TIMEOUT_MS)
             page.locator("#input-url textarea, #input-url input").first.fill(site.link("/r/1"))
             page.locator("#length").get_by_text("Short").click()
-            page.locator("#run").click()
-            page.wait_for_function(
-                "() => (document.querySelector('#out-ko textarea')?.value || '').length > 0",
-                timeout=TIMEOUT_MS,
-            )
+            run_and_wait(page)  # the whole run: the page fills its outputs as each part is ready
             details = page.locator("#details textarea").input_value()
             assert f"Input: link {site.link('/news/night-buses.html')} (html" in details
             assert "author Min-ji Seo" in details and "date 2026-02-03" in details
