@@ -60,7 +60,17 @@ Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
 #: Failed logins and wrong API tokens per client when `SERVICE_AUTH_FAILURE_LIMIT` is unset.
 DEFAULT_FAILURE_LIMIT = "10/10minute"
-_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per\s)\s*(\d*)\s*([a-z]+?)s?\s*$", re.IGNORECASE)
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per\s)\s*(\d*)\s*([a-z]+)\s*$", re.IGNORECASE)
+
+
+def _period_name(unit: str) -> str | None:
+    """`minute`, `minutes`, `min`, `mins`, `m` → `minute`'s key; a plural `s` only after a name of two
+    letters or more, so `ms` (milliseconds?) is refused rather than read as minutes."""
+    if unit in PERIODS:
+        return unit
+    if unit.endswith("s") and len(unit) > 2 and unit[:-1] in PERIODS:
+        return unit[:-1]
+    return None
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,8 @@ class RateLimit:
     def parse(cls, text: str) -> RateLimit:
         """`30/minute`, `5/second`, `1000/hour`, `100/day`, `10/5min`, `30 per minute`."""
         match = _RATE.match(text)
-        unit = match.group(3).lower() if match else ""
-        if not match or unit not in PERIODS:
+        unit = _period_name(match.group(3).lower()) if match else None
+        if not match or unit is None:
             raise ValueError(
                 f"SERVICE_RATE_LIMIT must look like '30/minute' (a number of requests, '/', and "
                 f"second, minute, hour or day), got {text!r}"
@@ -87,11 +97,13 @@ class RateLimit:
         return cls(requests=requests, period=float(count * PERIODS[unit]), text=text.strip())
 
     def describe(self) -> str:
-        return f"{self.requests} requests per {_seconds(self.period)}"
+        """`1 request per second`, `30 requests per minute`, `10 requests per 10 minutes`."""
+        noun = "request" if self.requests == 1 else "requests"
+        return f"{self.requests} {noun} per {_seconds(self.period)}"
 
 
 def _seconds(period: float) -> str:
-    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
         if period % size == 0:
             n = int(period // size)
             return name if n == 1 else f"{n} {name}s"

@@ -121,6 +121,10 @@ def test_a_refused_rate_limit_says_why_and_repeats_the_value(raw, message):
         ("5/3days", "5 requests per 3 days"),
         ("10/120s", "10 requests per 2 minutes"),
         ("10/90s", "10 requests per 90 seconds"),
+        ("1/second", "1 request per second"),
+        ("5/second", "5 requests per second"),
+        ("1/minute", "1 request per minute"),
+        ("2 per 1 secs", "2 requests per second"),
     ],
 )
 def test_a_limit_is_described_in_the_largest_whole_unit(raw, words):
@@ -554,3 +558,11 @@ def test_a_proxy_that_is_not_an_address_is_refused_by_name():
 def test_only_addresses_inside_a_trusted_network_are_trusted(address, trusted):
     assert is_trusted(address, parse_networks("10.0.0.0/8, ::1")) is trusted
     assert is_trusted(address, ()) is False
+
+
+@pytest.mark.parametrize("raw", ["30/ms", "30/hs", "30/ss", "30/millisecond", "30/minutess"])
+def test_a_unit_that_only_looks_like_one_is_refused(raw):
+    """`30/ms` was read as 30 per minute (the plural `s` taken off `m`): an operator who meant
+    milliseconds got a limit 60,000 times looser. Units are whole names or their plurals."""
+    with pytest.raises(ValueError, match="SERVICE_RATE_LIMIT must look like"):
+        RateLimit.parse(raw)
