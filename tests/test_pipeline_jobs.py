@@ -11,6 +11,7 @@ building blocks (`translate`, `summarise`, `detect`, `warm_up`, `run_url`), and 
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -341,6 +342,62 @@ def test_a_summary_far_shorter_than_the_length_asked_for_is_flagged_against_that
 def test_a_model_set_without_a_licence_warning_adds_no_warning():
     result = Pipeline(models=fake_set()).run(HARBOUR, length="short")
     assert result.warnings == []
+
+
+class Rewriting:
+    """An engine whose outputs are rewritten by `change` (a model that invents or drops something)."""
+
+    def __init__(self, engine, change):
+        self._engine, self._change = engine, change
+        self.label, self.max_input_tokens = engine.label, engine.max_input_tokens
+
+    def count_tokens(self, texts):
+        return self._engine.count_tokens(texts)
+
+    def generate(self, texts, job):
+        return [self._change(out) for out in self._engine.generate(texts, job)]
+
+
+def rewrite(pipeline: Pipeline, role: str, change) -> Pipeline:
+    original = pipeline.engine
+    pipeline.engine = lambda r: Rewriting(original(r), change) if r == role else original(r)
+    return pipeline
+
+
+def test_a_figure_a_translator_invented_is_flagged_in_the_article_paragraph_too(pipeline):
+    """In article mode every translated paragraph is checked against its English paragraph, not
+    only the translated summary."""
+    text = (
+        "The council approved a 1.2 billion dollar tram line on Tuesday. Work starts in the spring."
+        "\n\nCritics said buses would be cheaper."
+    )
+    rewrite(pipeline, "en-ja", lambda out: out.replace("1.2 billion", "1.3 billion"))
+    result = pipeline.run(text, mode="article", length="short", source_language="en")
+    assert [(q.field, q.message) for q in result.quality if q.kind == "unsupported"] == [
+        ("translations.ja", '"1.3 billion" is not in the English summary'),
+        ("article.ja[0]", '"1.3 billion" is not in the English paragraph'),
+    ]
+
+
+def test_a_name_the_pivot_lost_is_flagged_on_the_korean_article_s_own_rows(pipeline):
+    """In article mode a Korean article's sentences are rows of their own: a glossary name the
+    Korean-to-English model dropped is flagged on that row's English cell, not on the summary."""
+    text = (
+        "이재명 대통령은 화요일 서울에서 일본 총리와 정상회담을 했다. 두 정상은 반도체 협력에 합의했다.\n"
+        "이재명 대통령은 회담 뒤 기자들에게 회담이 생산적이었다고 말했다."
+    )
+    rewrite(pipeline, "ko-en", lambda out: re.sub(r"\[T\d+\]", "", out))
+    result = pipeline.run(
+        text, glossary="en,ko,ja\nLee Jae-myung,이재명,李在明\n", mode="article", length="short"
+    )
+    message = (
+        'The glossary term "이재명" did not survive translation into English here, so this sentence was '
+        "translated again without the glossary; check the name."
+    )
+    assert [(q.field, q.message) for q in result.quality if q.kind == "glossary"] == [
+        ("segments[0].en", message),
+        ("segments[2].en", message),
+    ]
 
 
 # -- the headline -----------------------------------------------------------------------------------------
