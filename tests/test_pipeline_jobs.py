@@ -504,6 +504,57 @@ def test_the_engine_and_fetch_settings_and_limits_given_are_the_ones_used(fake_m
         pipeline.run_url("https://news.example.com/2026/01/13/tram")
 
 
+def test_the_engines_are_loaded_with_the_pipeline_s_engine_settings(fake_models):
+    """Engines are shared per model and settings: the pipeline gets the one loaded with its own
+    settings (threads, cache folder), not one loaded with the defaults."""
+    from service.engines import load_engine
+
+    settings = EngineSettings(ct2_threads=3)
+    pipeline = Pipeline(models=fake_models, engines=settings)
+    spec = pipeline.model_set.spec("en-ko")
+    assert pipeline.engine("en-ko") is load_engine(spec, EngineSettings(ct2_threads=3))
+    assert pipeline.engine("en-ko") is not load_engine(spec, EngineSettings())
+
+
+def test_at_most_two_translations_run_at_once_whatever_the_number_of_runs():
+    """One pool of two translation threads per pipeline (one per target): three runs at once on a
+    shared pipeline queue their translations instead of starting six on a small machine."""
+    pipeline = Pipeline(models=parse_model_set({"roles": fake_roles(delays={"en-ko": 0.2, "en-ja": 0.2})}))
+    busy, peak, lock = [0], [0], threading.Lock()
+    original = pipeline.engine
+
+    class Counting:
+        def __init__(self, inner):
+            self._inner = inner
+            self.label, self.max_input_tokens = inner.label, inner.max_input_tokens
+
+        def count_tokens(self, texts):
+            return self._inner.count_tokens(texts)
+
+        def generate(self, texts, job):
+            with lock:
+                busy[0] += 1
+                peak[0] = max(peak[0], busy[0])
+            try:
+                return self._inner.generate(texts, job)
+            finally:
+                with lock:
+                    busy[0] -= 1
+
+    pipeline.engine = lambda role: Counting(original(role)) if role in ("en-ko", "en-ja") else original(role)
+    runs = [
+        threading.Thread(
+            target=pipeline.run, args=(text,), kwargs={"length": "short", "source_language": "en"}
+        )
+        for text in (HARBOUR, " ".join(P1), " ".join(P2))
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert peak[0] == 2
+
+
 def test_an_article_over_the_character_limit_is_refused_by_name(fake_models):
     text = "The council approved the tram plan on Tuesday."
     pipeline = Pipeline(models=fake_models, limits=Limits(max_chars=len(text) - 1))
@@ -513,6 +564,23 @@ def test_an_article_over_the_character_limit_is_refused_by_name(fake_models):
         f"The article's length in characters is {len(text)}, over the limit max_chars={len(text) - 1} "
         "(set SERVICE_MAX_CHARS to change it)"
     )
+
+
+def test_a_run_s_glossary_is_merged_over_the_model_set_s_default_glossary(fake_dir):
+    """The set's default names still apply when a run brings a glossary of its own."""
+    folder = fake_dir / "jobs-default-glossary"
+    folder.mkdir(exist_ok=True)
+    (folder / "names.csv").write_text("en,ko,ja\nTakaichi Sanae,다카이치 사나에,高市早苗\n", encoding="utf-8")
+    roles = fake_roles()
+    pipeline = Pipeline(models=parse_model_set({"glossary": "names.csv", "roles": roles}, base_dir=folder))
+    text = "President Lee Jae-myung met Prime Minister Takaichi Sanae in Seoul on Tuesday."
+    result = pipeline.run(text, length="short", glossary="en,ko,ja\nLee Jae-myung,이재명,李在明\n")
+    assert {(g["term"], g["language"], g["form"]) for g in result.glossary} == {
+        ("Lee Jae-myung", "ko", "이재명"),
+        ("Lee Jae-myung", "ja", "李在明"),
+        ("Takaichi Sanae", "ko", "다카이치 사나에"),
+        ("Takaichi Sanae", "ja", "高市早苗"),
+    }
 
 
 def test_translations_run_on_the_pipeline_s_named_translation_threads(pipeline):
