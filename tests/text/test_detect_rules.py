@@ -203,7 +203,7 @@ def test_short_plain_english_rules():
     assert _short_plain_english("Stocks rose.", 119) is True
     assert _short_plain_english("Stocks rose.", 120) is False
     assert _short_plain_english("Börse: Aktien steigen", 18) is False
-    assert _short_plain_english("Le Monde: Macron Meets Yoon", 22) is False  # "Le", capitalised
+    assert _short_plain_english("Le Figaro: Macron Meets Kishida", 26) is False  # "Le", capitalised
 
 
 def test_langdetect_without_features_is_a_clear_refusal():
