@@ -400,6 +400,22 @@ def test_a_name_the_pivot_lost_is_flagged_on_the_korean_article_s_own_rows(pipel
     ]
 
 
+def test_the_glossary_report_of_a_korean_article_names_its_english_and_japanese_rows(pipeline):
+    """In article mode the Korean rows are the article's own sentences: the report lists where the
+    glossary put the name into the English (pivot) and Japanese rows, and no Korean entry."""
+    text = (
+        "이재명 대통령은 화요일 서울에서 일본 총리와 정상회담을 했다. 두 정상은 반도체 협력에 합의했다.\n"
+        "이재명 대통령은 회담 뒤 기자들에게 회담이 생산적이었다고 말했다."
+    )
+    result = pipeline.run(
+        text, glossary="en,ko,ja\nLee Jae-myung,이재명,李在明\n", mode="article", length="short"
+    )
+    assert result.glossary == [
+        {"term": "Lee Jae-myung", "language": "en", "form": "Lee Jae-myung", "segments": [0, 2]},
+        {"term": "Lee Jae-myung", "language": "ja", "form": "李在明", "segments": [0, 2]},
+    ]
+
+
 # -- the headline -----------------------------------------------------------------------------------------
 
 
