@@ -416,6 +416,19 @@ def test_the_glossary_report_of_a_korean_article_names_its_english_and_japanese_
     ]
 
 
+def test_the_glossary_report_credits_the_glossary_only_where_it_put_the_name_in(pipeline):
+    """A Korean sentence without the name whose English translation mentions it anyway (the model
+    added it): in article mode that row is not reported as a glossary row, since the glossary did
+    not put the name there."""
+    text = "이재명 대통령은 화요일 서울에서 일본 총리와 정상회담을 했다. 두 정상은 반도체 협력에 합의했다."
+    rewrite(pipeline, "ko-en", lambda out: out.replace("두 정상은", "Lee Jae-myung and 두 정상은"))
+    result = pipeline.run(
+        text, glossary="en,ko,ja\nLee Jae-myung,이재명,李在明\n", mode="article", length="short"
+    )
+    assert "Lee Jae-myung" in result.segments[1].en
+    assert [(g["language"], g["segments"]) for g in result.glossary if g["language"] == "en"] == [("en", [0])]
+
+
 # -- the headline -----------------------------------------------------------------------------------------
 
 
