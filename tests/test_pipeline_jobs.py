@@ -379,6 +379,18 @@ def test_a_figure_a_translator_invented_is_flagged_in_the_article_paragraph_too(
     ]
 
 
+def test_a_glossary_name_a_translator_added_is_flagged_as_not_in_the_summary(pipeline):
+    """The run's glossary is what tells the facts check that 高市早苗 is a name: a Japanese
+    translation naming her when the English summary does not is flagged."""
+    text = "President Lee Jae-myung visited Tokyo on Tuesday. He met business leaders there."
+    rewrite(pipeline, "en-ja", lambda out: out.replace("[en-ja] He met", "[en-ja] 高市早苗 He met"))
+    glossary = "en,ko,ja\nTakaichi Sanae,다카이치 사나에,高市早苗\n"
+    result = pipeline.run(text, glossary=glossary, length="short", source_language="en")
+    assert [(q.field, q.message) for q in result.quality if q.kind == "unsupported"] == [
+        ("translations.ja", '"高市早苗" is not in the English summary')
+    ]
+
+
 def test_a_name_the_pivot_lost_is_flagged_on_the_korean_article_s_own_rows(pipeline):
     """In article mode a Korean article's sentences are rows of their own: a glossary name the
     Korean-to-English model dropped is flagged on that row's English cell, not on the summary."""
