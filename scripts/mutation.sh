@@ -56,11 +56,11 @@ for module in "$@"; do
   mkdir -p "$work"
   # A fresh copy of the code and tests (mutmut's own cache in $work/mutants is kept).
   # The working tree, or with MUTATION_FROM=HEAD the last commit (when others are mid-edit).
-  for part in service tests examples prompts docs mutants; do rm -rf "${work:?}/$part"; done
+  for part in service tests examples prompts docs evaluation mutants; do rm -rf "${work:?}/$part"; done
   if [ "${MUTATION_FROM:-}" = HEAD ]; then
-    git archive HEAD service tests examples prompts docs | tar -x -C "$work"
+    git archive HEAD service tests examples prompts docs evaluation | tar -x -C "$work"
   else
-    cp -r service tests examples prompts docs "$work/"
+    cp -r service tests examples prompts docs evaluation "$work/"
   fi
   python - "$work/pyproject.toml" "$file" $tests <<'PY'
 import re, sys
@@ -74,7 +74,7 @@ quoted = lambda items: "[" + ", ".join(f'"{i}"' for i in items) + "]"
 text += (
     "\n[tool.mutmut]\n"
     'source_paths = ["service/"]\n'
-    'also_copy = ["docs/", "examples/", "prompts/"]\n'
+    'also_copy = ["docs/", "examples/", "prompts/", "evaluation/"]\n'
     f"only_mutate = {quoted([file])}\n"
     f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
     # (no browser, no tiny models: a mutant must cost seconds, not a model build)
@@ -99,6 +99,11 @@ status = collections.Counter(l.rsplit(": ", 1)[1] for l in lines)
 killed = status.get("killed", 0) + status.get("timeout", 0) + status.get("caught by type check", 0)
 total = sum(status.values()) - status.get("skipped", 0) - status.get("not checked", 0)
 score = 100 * killed / total if total else 0.0
+if not total:  # mutmut could not run the tests on the unmutated code: say so, not "0%"
+    log = Path(sys.argv[1]).with_name("run.log").read_text(errors="replace")
+    tail = [l for l in log.replace("\r", "\n").splitlines() if l.strip() and "⠋" not in l][-5:]
+    print(f"{sys.argv[2]}: NOT RUN: the tests failed on the unmutated copy; run them there:\n    " + "\n    ".join(tail))
+    sys.exit(0)
 print(f"{sys.argv[2]}: {killed}/{total} killed ({score:.1f}%); " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
 for line in lines:
     if line.endswith(("survived", "no tests")):

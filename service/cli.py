@@ -38,7 +38,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--length", choices=list(LENGTHS), default="medium")
     p.add_argument("--mode", choices=list(MODES), default="summary")
     p.add_argument("--source-language", choices=list(SOURCE_LANGUAGES), default="auto")
-    p.add_argument("--json", action="store_true", help="print Result.to_dict() as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print Result.to_dict() as JSON (several inputs: one record per line; --ray: the run's summary.json)",
+    )
     p.add_argument(
         "--keep-all",
         action="store_true",

@@ -181,6 +181,17 @@ def test_a_finished_output_is_not_processed_again(ray_run, corpus, tiny_greedy):
     assert sorted((out / "shards").glob("part-*")) == shards
 
 
+def test_json_prints_the_summary_record_on_stdout(ray_run, corpus, tiny_greedy, capsys):
+    out, _ = ray_run
+    args = ["run", *map(str, corpus), "--out", str(out), "--models", str(tiny_greedy)]
+    code = cli_main([*args, "--ray", "--actors", "2", "--batch-size", "2", "--json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 4  # some inputs failed (in the earlier run)
+    assert (printed["skipped"], printed["processed"], printed["ok"], printed["failed"]) == (12, 0, 7, 5)
+    assert {Path(f["id"]).name: f["error"] for f in printed["failures"]} == EXPECTED_FAILURES
+    assert printed == json.loads((out / "summary.json").read_text())
+
+
 def test_other_settings_cannot_resume_into_the_same_folder(ray_run, corpus, tiny_greedy):
     out, _ = ray_run
     with pytest.raises(InputError, match="other settings"):

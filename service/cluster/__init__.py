@@ -54,7 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_cluster_cli(args: argparse.Namespace, models, options: dict, limits, engines) -> int:
-    """`run --ray`: progress on a terminal, then counts, failures and the throughput line."""
+    """`run --ray`: progress on a terminal, then the failures (or with `--json` the whole summary
+    record, as in `summary.json`) on stdout, and counts and the throughput line on stderr."""
+    import json
+
     from service.batch_files import EXIT_SOME_FAILED
     from service.errors import InputError
 
@@ -92,8 +95,11 @@ def run_cluster_cli(args: argparse.Namespace, models, options: dict, limits, eng
     finally:
         if bar is not None:
             bar.close()
-    for failure in summary.failures:
-        print(f"FAILED  {failure['id']}: {failure['message']}")
+    if args.json:  # the summary.json record itself, for scripts
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        for failure in summary.failures:
+            print(f"FAILED  {failure['id']}: {failure['message']}")
     print(
         f"{summary.ok} succeeded, {summary.failed} failed, {summary.skipped} already done; "
         f"{summary.shards} shard(s) and summary.json in {summary.out_dir}",
