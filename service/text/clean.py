@@ -30,7 +30,7 @@ def tidy(text: str) -> str:
     text = _SURROGATE.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.translate(_INVISIBLE)
-    text = _CONTROL.sub(" ", text.replace("\t", " "))
+    text = _CONTROL.sub(" ", text)  # (tabs are whitespace: `_SPACES` below makes them one space)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 
