@@ -192,6 +192,29 @@ def test_json_prints_the_summary_record_on_stdout(ray_run, corpus, tiny_greedy, 
     assert printed == json.loads((out / "summary.json").read_text())
 
 
+def test_retry_failed_runs_the_failures_again_and_their_new_records_win(ray_session, tiny_greedy, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "tram-en.txt").write_text(ARTICLE_EN, encoding="utf-8")
+    (folder / "late.txt").write_bytes(b"")  # empty at first: a failure
+    out = tmp_path / "out"
+    first = run_on_ray([folder], out, models=tiny_greedy, actors=1)
+    assert (first.ok, first.failed) == (1, 1)
+    (folder / "late.txt").write_text(ARTICLE_KO, encoding="utf-8")  # mended in place
+
+    kept = run_on_ray([folder], out, models=tiny_greedy, actors=1)  # a failure is an answer
+    assert (kept.skipped, kept.processed, kept.ok, kept.failed) == (2, 0, 1, 1)
+
+    retried = run_on_ray([folder], out, models=tiny_greedy, actors=1, retry_failed=True)
+    assert (retried.skipped, retried.processed, retried.ok, retried.failed) == (1, 1, 2, 0)
+    assert retried.failures == [] and json.loads((out / "summary.json").read_text())["failed"] == 0
+    late = read_results(out)[str(folder / "late.txt")]
+    assert late["ok"] and late["result"]["source_language"] == "ko"
+    assert sorted(_raw_ids(out)).count(str(folder / "late.txt")) == 2  # the old failure stays on disk
+    again = run_on_ray([folder], out, models=tiny_greedy, actors=1, retry_failed=True)
+    assert (again.skipped, again.processed) == (2, 0)  # nothing failed is left to retry
+
+
 def test_other_settings_cannot_resume_into_the_same_folder(ray_run, corpus, tiny_greedy):
     out, _ = ray_run
     with pytest.raises(InputError, match="other settings"):

@@ -51,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--batch-size", type=int, default=4, help="articles per actor call and per shard")
     group.add_argument("--markdown", action="store_true", help="also write each shard's articles as Markdown")
+    group.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="on a rerun, process the inputs that failed before again (default: keep their failures)",
+    )
 
 
 def run_cluster_cli(args: argparse.Namespace, models, options: dict, limits, engines) -> int:
@@ -90,6 +95,7 @@ def run_cluster_cli(args: argparse.Namespace, models, options: dict, limits, eng
             address=args.ray_address,
             batch_size=args.batch_size,
             markdown=args.markdown,
+            retry_failed=args.retry_failed,
             on_shard=progress,
         )
     finally:

@@ -230,12 +230,15 @@ def run_on_ray(
     num_cpus: int | None = None,
     batch_size: int = 4,
     markdown: bool = False,
+    retry_failed: bool = False,
     on_shard: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Process files, folders and JSONL manifests on Ray into `out_dir`; resumes what is there.
 
     `actors` defaults to as many as the cluster's CPUs allow (`cpus_per_actor` each); `batch_size`
-    articles go to an actor at a time and make one shard. `on_shard(written, total)` is called after
+    articles go to an actor at a time and make one shard. A rerun skips every key already answered,
+    failures included, unless `retry_failed` (a link that was down, a file mended in place): then
+    failed keys run again and their new records win. `on_shard(written, total)` is called after
     each shard (progress). Returns the summary also written to `out_dir/summary.json`.
     """
     ray = import_ray()
@@ -243,7 +246,7 @@ def run_on_ray(
     limits = limits or Limits()
     model_set = load_model_set(models)  # a broken model set fails here, before any cluster starts
     settings = {"models": model_set.describe(), "options": options}
-    store = OutputStore(out_dir, settings)
+    store = OutputStore(out_dir, settings, retry_failed=retry_failed)
     try:
         items = collect_items(inputs)
         todo = [item for item in items if item.key not in store.done]
@@ -370,7 +373,7 @@ def _summarise(
     options: dict,
 ) -> RunSummary:
     wanted = {item.key for item in items}
-    records = [record for key, record in store.records() if key in wanted]
+    records = [record for key, record in store.latest().items() if key in wanted]
     failures = [
         {"id": r["id"], "file": r["file"], "error": r["error"], "message": r["message"]}
         for r in records

@@ -54,9 +54,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 class OutputStore:
-    """Shards of one output folder; `done` holds the keys already written by any run."""
+    """Shards of one output folder; `done` holds the keys already answered by any run.
 
-    def __init__(self, out_dir: str | os.PathLike, settings: dict):
+    With `retry_failed`, a key whose latest record is a failure is not done: the run processes it
+    again and writes a new record, which wins over the old one (`latest()`, `read_results`). Without
+    it a failure is an answer like any other (an empty file stays empty)."""
+
+    def __init__(self, out_dir: str | os.PathLike, settings: dict, retry_failed: bool = False):
         self.out_dir = Path(out_dir)
         self.shard_dir = self.out_dir / SHARDS
         self.shard_dir.mkdir(parents=True, exist_ok=True)
@@ -67,8 +71,15 @@ class OutputStore:
             self.close()
             raise
         self._remove_leftovers()
-        self.done: set[str] = {key for key, _ in self.records()}
-        self.run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        self.done: set[str] = {
+            key for key, record in self.latest().items() if record["ok"] or not retry_failed
+        }
+        # shards sort by run (the newest record of a key wins): time to the microsecond, and runs
+        # into one folder never overlap (the lock)
+        now = time.time()
+        self.run_id = (
+            time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}-{os.getpid()}"
+        )
         self._next = 0
 
     def _take_lock(self):
@@ -117,6 +128,10 @@ class OutputStore:
                 if line.strip():
                     record = json.loads(line)
                     yield record["id"], record
+
+    def latest(self) -> dict[str, dict]:
+        """The newest record of every key (a retried failure has an older one)."""
+        return dict(self.records())
 
     def write_shard(self, batch: Sequence[ShardRecord], markdown: bool) -> Path | None:
         """Write one batch as a shard (skipping keys already written); returns its JSONL path."""
