@@ -90,7 +90,7 @@ def detect_language(text: str) -> Detection:
     cjk = counts["hangul"] + counts["kana"] + counts["han"]
     # Korean: Hangul is a clear share of the letters (mixed Korean-English articles stay Korean).
     if counts["hangul"] >= max(2, 0.2 * letters) and counts["hangul"] >= counts["kana"]:
-        return Detection("ko", counts["hangul"] / max(1, cjk), "script")
+        return Detection("ko", counts["hangul"] / cjk, "script")  # (cjk ≥ hangul ≥ 2 here)
     # Japanese: any kana among CJK text (headlines have one or two; Latin brand names do not count
     # against it), or kanji with Japanese-only forms.
     if cjk >= 0.2 * letters and (counts["kana"] >= 1 or _japanese_kanji(sample)):
@@ -100,11 +100,10 @@ def detect_language(text: str) -> Detection:
     if _no_natural_language(sample):
         raise UnsupportedLanguage(
             "No natural-language text found: this looks like program code or a list of links. "
-            f"Paste a news article in {', '.join(SUPPORTED.values())}.",
-            None,
+            f"Paste a news article in {', '.join(SUPPORTED.values())}."
         )
     if counts["latin"] < 0.5 * letters:
-        raise UnsupportedLanguage(_unsupported_message("a script other than Latin, Hangul or kana"), None)
+        raise UnsupportedLanguage(_unsupported_message("a script other than Latin, Hangul or kana"))
     language, probability = _langdetect(sample)
     if language != "en" and _short_plain_english(sample, counts["latin"]):
         return Detection("en", MIN_ENGLISH_PROBABILITY, "short-text")
@@ -152,7 +151,7 @@ def override_warning(text: str, given: str) -> str | None:
     found = script_language(text)
     if found is None or found == given:
         return None
-    if found == "en" and given != "en":
+    if found == "en":  # (and the given language is Korean or Japanese: equal ones returned above)
         return (
             f"source language {SUPPORTED[given]} was given, but the text is in Latin letters with no "
             f"{'Hangul' if given == 'ko' else 'kana or kanji'}; it was processed as {SUPPORTED[given]}"

@@ -132,6 +132,19 @@ def test_short_plain_english_that_langdetect_misreads_is_english_at_the_threshol
     assert detect_language("Via https://yna.co.kr") == Detection("en", 0.5, "short-text")
 
 
+@pytest.mark.parametrize(("probability", "accepted"), [(0.5, True), (0.4999, False)])
+def test_english_at_exactly_the_minimum_probability_is_accepted(monkeypatch, probability, accepted):
+    """`MIN_ENGLISH_PROBABILITY` (0.5) is the lowest langdetect confidence taken as English."""
+    import service.text.detect as detect
+
+    monkeypatch.setattr(detect, "_langdetect", lambda text: ("en", probability))
+    text = "The council approved the new tram line on Tuesday after a long debate. " * 3
+    if accepted:
+        assert detect_language(text) == Detection("en", 0.5, "langdetect")
+    else:
+        assert refusal(text).language == "en" and "'en' (p=0.50)" in str(refusal(text))
+
+
 def test_other_latin_languages_are_refused_with_what_langdetect_found():
     error = refusal("Die Regierung hat am Montag eine neue Wirtschaftspolitik angekündigt.")
     assert str(error) == f"Unsupported language: the text looks like 'de' (p=1.00). {SUPPORTED}"
