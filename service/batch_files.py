@@ -13,23 +13,29 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from service.fetching import WebDocument
 from service.result import Result
 
 log = logging.getLogger(__name__)
 
 EXIT_SOME_FAILED = 4
 _LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_UNSAFE_IN_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
 
 
 @dataclass(frozen=True)
 class Link:
-    """A batch item to fetch (`Pipeline.read_url`) rather than a file to open. Only the CLI makes
-    these, from arguments that look like links: a web request's file names never become links."""
+    """A batch item to fetch (`Pipeline.read_url`) rather than a file to open. The CLI makes these
+    from arguments that look like links, the web app from its batch links box (fetched already:
+    `page`); a web request's file names never become links."""
 
     url: str
+    #: The page when it was fetched before the batch started (the web app does, outside its slot).
+    page: WebDocument | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.url
@@ -86,7 +92,7 @@ def markdown_names(items: Sequence[BatchItem]) -> list[str]:
     used: set[str] = set()
     names = []
     for item in items:
-        stem = Path(item.name).stem or "article"
+        stem = _stem(item.name)
         name, n = f"{stem}.md", 1
         while name in used:
             n += 1
@@ -94,6 +100,18 @@ def markdown_names(items: Sequence[BatchItem]) -> list[str]:
         used.add(name)
         names.append(name)
     return names
+
+
+def _stem(name: str) -> str:
+    """A file name's stem, or a link's last path segment (else its host), with the characters no
+    file system takes (`?` of a query, `:`, `/`, controls …) made `-`."""
+    if is_link(name):
+        parts = urlsplit(name)
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        base = Path(segments[-1]).stem if segments else (parts.hostname or "")
+    else:
+        base = Path(name).stem
+    return _UNSAFE_IN_NAMES.sub("-", base).strip(" .-") or "article"
 
 
 def write_markdown_zip(items: Sequence[BatchItem], path: Path) -> Path:

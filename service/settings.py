@@ -51,7 +51,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SERVICE_MAX_FILE_BYTES", "10485760", "bytes per uploaded or read file"),
     Variable("SERVICE_MAX_PDF_PAGES", "200", "pages read from one PDF"),
     Variable("SERVICE_MAX_DOCX_UNCOMPRESSED_BYTES", "52428800", "uncompressed bytes inside one DOCX"),
-    Variable("SERVICE_MAX_BATCH_FILES", "50", "files in one batch"),
+    Variable("SERVICE_MAX_BATCH_FILES", "50", "files and links in one batch"),
     Variable("SERVICE_CONCURRENCY", "2", "articles processed at once (page, client endpoints, JSON API)"),
     Variable("SERVICE_QUEUE_SIZE", "32", "requests waiting for a slot before new ones are refused"),
     Variable("SERVICE_MAX_BODY_BYTES", "6 × max chars + 64 KiB", "bytes of one JSON request body"),

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from service.batch import BatchItem
+from service.batch import BatchItem, fetch_links
 from service.batch import run_batch as _run_batch
 from service.engines.loading import forget_failure, is_hub_model, remember_failure, set_space, short_reason
 from service.errors import EmptyInput, InputError, ModelSetError, ServiceError
@@ -234,22 +234,29 @@ class Backend:
         self,
         files: Sequence[tuple[str, str | os.PathLike | bytes]],
         *,
+        links: Sequence[str] = (),
         source_language: str = "auto",
         length: str = "medium",
         mode: str = "summary",
         on_done: Callable[[BatchItem], None] | None = None,
     ) -> list[BatchItem]:
-        """Many `(name, path-or-bytes)` files, one `BatchItem` each (`service.batch.run_batch`).
-
-        A file that fails is recorded with its reason and the rest go on; only a missing model or a
-        broken model set stops the batch. The batch holds one processing slot while it runs."""
-        if not files:
-            raise EmptyInput("No files to process: upload one or more (.txt, .md, .html, .pdf, .docx).")
-        self.limits.check("max_batch_files", len(files), "The number of files in the batch")
+        """`(name, path-or-bytes)` files, then links: one `BatchItem` each, in that order. One that
+        fails is listed with its reason, the rest go on; only a missing model or a broken model set
+        stops the batch. Links are fetched first (`service.batch.fetch_links`), outside the slot as
+        in `run_url`, so slow sites hold up no one else; then the batch holds one slot."""
+        urls = [link.strip() for link in links if link.strip()]
+        if not files and not urls:
+            raise EmptyInput(
+                "Nothing to process: upload one or more files (.txt, .md, .html, .pdf, .docx) or paste links."
+            )
+        self.limits.check(
+            "max_batch_files", len(files) + len(urls), "The number of files and links in the batch"
+        )
         options = PipelineOptions(source_language=source_language, length=length, mode=mode).validated()
+        sources = [*files, *fetch_links(self.read_url, urls)]  # before the slot
         with self.slot(), self._busy():
             items = _run_batch(
-                self.loaded_pipeline(), files, vars(options), limits=self.limits, on_done=on_done
+                self.loaded_pipeline(), sources, vars(options), limits=self.limits, on_done=on_done
             )
         for item in items:
             if item.result is not None:

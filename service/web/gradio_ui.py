@@ -9,7 +9,8 @@ ever rendered as HTML or Markdown.
 Client endpoints (parameter names are the handlers' argument names):
   /process   (text, file, source_language, length, mode, url) -> summary, korean, japanese, details
              (`url`: the article's link, fetched by the server; `service.fetching`)
-  /batch     (files, source_language, length, mode) -> results (one `BatchItem.to_dict()` per file)
+  /batch     (files, source_language, length, mode, links) -> results (one `BatchItem.to_dict()` per
+             file, then per link)
   /summarise (text, length) -> summary
   /translate (text, target, source) -> translation
   /detect    (text) -> language, probability
@@ -261,7 +262,7 @@ def _single_article_tab(handlers: Handlers) -> list[gr.components.Component]:
 
 
 def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Component]:
-    """Several files: one row per file (failures with their reason), JSONL and ZIP downloads.
+    """Several files and links: one row each (failures with their reason), JSONL and ZIP downloads.
     Returns the inputs (also those of the /batch client endpoint)."""
     with gr.Row():
         with gr.Column(scale=3):
@@ -272,6 +273,14 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
                 type="filepath",
                 elem_id="batch-upload",
             )
+            links_in = gr.Textbox(
+                label=f"Links: one per line (files and links together: up to {max_files})",
+                placeholder="https://news.example/2026/01/13/story.html",
+                lines=3,
+                max_lines=12,
+                value="",  # a default, so /batch clients that do not send `links` keep working
+                elem_id="batch-links",
+            )
         with gr.Column(scale=1, min_width=240):
             source_in = gr.Radio(
                 SOURCE_CHOICES, value="auto", label="Source language", elem_id="batch-source-language"
@@ -280,7 +289,7 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
                 LENGTH_CHOICES, value="medium", label="Summary length", elem_id="batch-length"
             )
             mode_in = gr.Radio(MODE_CHOICES, value="summary", label="Mode", elem_id="batch-mode")
-            run_btn = gr.Button("Process all files", variant="primary", elem_id="batch-run")
+            run_btn = gr.Button("Process all", variant="primary", elem_id="batch-run")
             clear_btn = gr.ClearButton(value="Clear", elem_id="batch-clear")
     summary = gr.Textbox(label="Batch", interactive=False, lines=1, elem_id="batch-summary")
     table = gr.Dataframe(
@@ -301,7 +310,7 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
         )
     view = page_batch.build_view(ALIGNED_HEADERS)
     state = gr.State([])
-    cleared = [files_in, table, summary, jsonl_btn, zip_btn]
+    cleared = [files_in, links_in, table, summary, jsonl_btn, zip_btn]
     page_batch.wire(
         table,
         state,
@@ -313,7 +322,7 @@ def _batch_tab(handlers: Handlers, max_files: int) -> list[gr.components.Compone
         page_text.aligned_rows,
         handlers.downloads.write_all,
     )
-    inputs = [files_in, source_in, length_in, mode_in]
+    inputs = [files_in, source_in, length_in, mode_in, links_in]
     run_btn.click(
         handlers.batch_page,
         inputs=inputs,
@@ -345,7 +354,7 @@ def build_demo(backend: Backend) -> gr.Blocks:
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("One article", id="single", elem_id="tab-single"):
                 inputs = _single_article_tab(handlers)
-            with gr.Tab("Several files", id="batch", elem_id="tab-batch"):
+            with gr.Tab("Several articles", id="batch", elem_id="tab-batch"):
                 batch_inputs = _batch_tab(handlers, backend.limits.max_batch_files)
 
         # Warm-up status: poll until every model has loaded or failed, then stop.

@@ -14,7 +14,8 @@ from typing import Any
 
 import gradio as gr
 
-from service.batch import BatchItem, markdown_names
+from service.batch import BatchItem, is_link, markdown_names
+from service.errors import InputError
 from service.result import Result
 
 BATCH_HEADERS = ["File", "Status", "Language", "Summary / reason", "In the ZIP"]
@@ -31,18 +32,36 @@ def batch_rows(items: list[BatchItem]) -> list[list[str]]:
     return rows
 
 
+def link_lines(text: Any) -> list[str]:
+    """The batch tab's links box: one link per line, blank lines skipped. Each line is fetched as
+    a link (`Pipeline.read_url`), so anything else fails as that item with the reader's reason."""
+    if text is None:
+        return []
+    if not isinstance(text, str):
+        raise InputError(f"links must be text, one link per line; got {type(text).__name__}")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def noun(items: list[BatchItem] | list[str], links: int) -> str:
+    """What the batch holds: "files", "links", or "items" when it mixes them."""
+    if not links:
+        return "files"
+    return "links" if links == len(items) else "items"
+
+
 def batch_summary(items: list[BatchItem]) -> str:
     failed = [item.name for item in items if item.result is None]
-    line = f"{len(items) - len(failed)} of {len(items)} file(s) processed"
+    what = noun(items, sum(is_link(item.name) for item in items))
+    line = f"{len(items) - len(failed)} of {len(items)} {what[:-1]}(s) processed"
     line += f"; {len(failed)} failed: {', '.join(failed)}." if failed else "."
-    return line + (" Click a row to see that file's whole result." if len(failed) < len(items) else "")
+    return line + (" Click a row to see its whole result." if len(failed) < len(items) else "")
 
 
-def progress_line(done: int, total: int, item: BatchItem) -> str:
-    """After each file: how far the batch is, and whether this file worked (a failed file is not
-    "done")."""
+def progress_line(done: int, total: int, item: BatchItem, what: str = "files") -> str:
+    """After each file or link: how far the batch is, and whether this one worked (a failed one is
+    not "done")."""
     outcome = "done" if item.result is not None else "failed"
-    return f"{done} of {total} files processed ({item.name}: {outcome})"
+    return f"{done} of {total} {what} processed ({item.name}: {outcome})"
 
 
 @dataclass

@@ -219,28 +219,35 @@ class Handlers:
         source_language: str,
         length: str,
         mode: str,
+        links: str | None,
         request: gr.Request | None,
         progress: gr.Progress,
     ) -> list[BatchItem]:
-        """Every uploaded file through the pipeline, in order; a failed file is listed, not fatal."""
+        """Every uploaded file, then every link (one per line), through the pipeline, in order; a
+        failed file or link is listed, not fatal."""
         try:
             paths = [path for path in map(uploaded_path, files or []) if path]
+            urls = page_batch.link_lines(links)
         except ServiceError as exc:
             raise user_error(exc) from None
-        total = len(paths)
+        total = len(paths) + len(urls)
+        what = page_batch.noun(paths + urls, len(urls))
         done = 0
 
         def on_done(item: BatchItem) -> None:
             nonlocal done
             done += 1
-            progress(done / total, desc=page_batch.progress_line(done, total, item))
+            progress(done / total, desc=page_batch.progress_line(done, total, item, what))
 
         try:
             self._check_rate(request)
-            if paths:
-                progress(0.0, desc=f"0 of {total} files done")
+            if urls:
+                progress(0.0, desc=f"Fetching {len(urls)} link{'s' if len(urls) > 1 else ''}")
+            elif paths:
+                progress(0.0, desc=f"0 of {total} {what} done")
             return self.backend.run_batch(
                 [(Path(path).name, path) for path in paths],
+                links=urls,
                 source_language=source_language or "auto",
                 length=length or "medium",
                 mode=mode or "summary",
@@ -255,11 +262,12 @@ class Handlers:
         source_language: str,
         length: str,
         mode: str,
+        links: str = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
-        """The batch tab: one table row per file, a one-line summary, and both downloads."""
-        items = self._batch(files, source_language, length, mode, request, progress)
+        """The batch tab: one table row per file or link, a one-line summary, and both downloads."""
+        items = self._batch(files, source_language, length, mode, links, request, progress)
         jsonl, archive = self.downloads.write_batch(items)
         return (
             batch_rows(items),
@@ -275,12 +283,14 @@ class Handlers:
         source_language: str = "auto",
         length: str = "medium",
         mode: str = "summary",
+        links: str = "",
         request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> list[dict]:
-        """One record per file, in upload order: `{"file", "ok": true, "result"}` or
-        `{"file", "ok": false, "error", "message"}` (`BatchItem.to_dict()`)."""
-        items = self._batch(files, source_language, length, mode, request, progress)
+        """One record per file, in upload order, then per link (`links`: one per line, `file` is the
+        link): `{"file", "ok": true, "result"}` or `{"file", "ok": false, "error", "message"}`
+        (`BatchItem.to_dict()`)."""
+        items = self._batch(files, source_language, length, mode, links, request, progress)
         return [item.to_dict() for item in items]
 
     def glossary_file(self, file: Any) -> tuple[Any, Any]:

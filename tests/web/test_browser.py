@@ -117,7 +117,7 @@ def test_batch_tab_lists_each_file_and_downloads_all(page, tmp_path):
         empty,
         make_document(tmp_path, ".docx", stem="tram"),
     ]
-    page.get_by_role("tab", name="Several files").click()
+    page.get_by_role("tab", name="Several articles").click()
     page.locator("#batch-upload input[type=file]").set_input_files([str(p) for p in files])
     # The list shows each name and its extension apart ("tram", ".docx"): wait for the last file.
     page.wait_for_function(

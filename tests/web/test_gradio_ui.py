@@ -337,8 +337,10 @@ def test_batch_endpoint_returns_one_record_per_file(handlers, tmp_path):
 @pytest.mark.parametrize(
     ("files", "options", "match"),
     [
-        ([], ("auto", "short", "summary"), "No files"),
-        (None, ("auto", "short", "summary"), "No files"),
+        ([], ("auto", "short", "summary"), "Nothing to process: upload one or more files"),
+        (None, ("auto", "short", "summary"), "Nothing to process"),
+        (None, ("auto", "short", "summary", "\n  \n"), "Nothing to process"),  # blank links box
+        (None, ("auto", "short", "summary", 42), "links must be text, one link per line; got int"),
         (["a.txt"] * 51, ("auto", "short", "summary"), "max_batch_files=50.*SERVICE_MAX_BATCH_FILES"),
         (["a.txt"], ("auto", "huge", "summary"), "Unknown length"),
     ],

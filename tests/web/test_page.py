@@ -406,7 +406,7 @@ def test_each_batch_row_opens_its_files_result_and_clear_empties_the_tab(page, t
         tmp_path / "broken.pdf",
     ]
     files[2].write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
-    page.get_by_role("tab", name="Several files").click()
+    page.get_by_role("tab", name="Several articles").click()
     page.locator("#batch-upload input[type=file]").set_input_files([str(p) for p in files])
     page.wait_for_function(
         "() => (document.querySelector('#batch-upload')?.innerText || '').includes('broken')",

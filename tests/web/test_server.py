@@ -41,7 +41,7 @@ def test_endpoints_are_listed_with_named_parameters(client):
     assert {"/process", "/batch", "/summarise", "/translate", "/detect"} <= set(endpoints)
     params = {name: [p["parameter_name"] for p in ep["parameters"]] for name, ep in endpoints.items()}
     assert params["/process"] == ["text", "file", "source_language", "length", "mode", "url", "glossary"]
-    assert params["/batch"] == ["files", "source_language", "length", "mode"]
+    assert params["/batch"] == ["files", "source_language", "length", "mode", "links"]
     assert [r["label"] for r in endpoints["/batch"]["returns"]] == ["results"]
     assert params["/translate"] == ["text", "target", "source"]
     assert [r["label"] for r in endpoints["/process"]["returns"]] == [

@@ -169,6 +169,54 @@ def test_a_file_and_a_link_together_are_refused(client, site, tmp_path):
     assert len(site.requests) == before  # refused before anything was fetched
 
 
+def test_batch_takes_links_after_its_files_and_lists_a_bad_link_with_its_reason(client, site, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "notes.txt"
+    path.write_text(
+        "The council met on Tuesday and approved the new tram line for the east.", encoding="utf-8"
+    )
+    links = "\n".join(
+        [
+            site.link("/r/1"),
+            "",
+            f"  {site.link('/missing')}  ",
+            "ftp://example.com/a.txt",
+            site.link("/ja/sjis.html"),
+        ]
+    )
+    records = client.predict([handle_file(str(path))], "auto", "short", "summary", links, api_name="/batch")
+    assert [r["file"] for r in records] == [
+        "notes.txt",
+        site.link("/r/1"),
+        site.link("/missing"),
+        "ftp://example.com/a.txt",
+        site.link("/ja/sjis.html"),
+    ]
+    assert [r["ok"] for r in records] == [True, True, False, False, True]
+    assert (records[2]["error"], records[3]["error"]) == ("fetch_failed", "url_refused")
+    assert "answered 404" in records[2]["message"] and "only http:// and https://" in records[3]["message"]
+    for record in (records[0], records[1], records[4]):
+        assert_result_shape(record["result"])
+    assert (records[0]["result"]["source"] or {}).get("kind") != "url"
+    assert records[1]["result"]["source"]["final_url"] == site.link("/news/night-buses.html")
+    assert records[4]["result"]["source_language"] == "ja"  # Shift_JIS read as Japanese
+
+
+def test_batch_of_links_only_and_its_limits(client, site):
+    (record,) = client.predict(
+        [], "auto", "short", "summary", site.link("/files/notes.txt"), api_name="/batch"
+    )
+    assert record["ok"] and record["result"]["source"]["url"] == site.link("/files/notes.txt")
+    with pytest.raises(AppError, match="Nothing to process"):
+        client.predict([], "auto", "short", "summary", " \n \n", api_name="/batch")
+    too_many = "\n".join(site.link(f"/news/night-buses.html?n={i}") for i in range(51))
+    before = len(site.requests)
+    with pytest.raises(AppError, match="files and links in the batch"):
+        client.predict([], "auto", "short", "summary", too_many, api_name="/batch")
+    assert len(site.requests) == before  # refused before anything was fetched
+
+
 # -- the page in a real browser ------------------------------------------------------------------------------
 
 
@@ -204,6 +252,26 @@ def test_paste_a_link_in_the_browser(app, site):
             panel = page.locator("#page-error [role=alert]")  # on the page until the next run (issue 16)
             panel.wait_for(state="visible", timeout=TIMEOUT_MS)
             assert "only http:// and https://" in panel.inner_text()
+            # The batch tab takes links too, one per line: one row each, a bad one with its reason.
+            page.get_by_role("tab", name="Several articles").click()
+            links = f"{site.link('/files/notes.txt')}\n{site.link('/missing')}"
+            page.locator("#batch-links textarea").fill(links)
+            page.locator("#batch-run").click()
+            page.wait_for_function(
+                "() => (document.querySelector('#batch-summary textarea')?.value || '').length > 0",
+                timeout=TIMEOUT_MS,
+            )
+            summary = page.locator("#batch-summary textarea").input_value()
+            assert summary.startswith(f"1 of 2 link(s) processed; 1 failed: {site.link('/missing')}.")
+            rows = [
+                [cell.strip() for cell in row.locator("[role=gridcell]").all_inner_texts()]
+                for row in page.locator("#batch-results [role=row].virtual-row").all()
+            ]
+            assert [row[:2] for row in rows] == [
+                [site.link("/files/notes.txt"), "ok"],
+                [site.link("/missing"), "failed (fetch_failed)"],
+            ]
+            assert "answered 404" in rows[1][3]
             assert not errors
         finally:
             browser.close()
