@@ -3,7 +3,18 @@ script errors (never `playwright install`)."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
+#: The marks of a browser test module: `browser`, skipped without the system Chromium, and quiet
+#: about Gradio's queueing deprecation.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
+]
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -6,7 +6,6 @@ screenshots of a finished page in artifacts/page.png (one article) and artifacts
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -14,7 +13,14 @@ import pytest
 
 pytest.register_assert_rewrite("tests.server_fixtures")
 from tests.server_fixtures import example_text, make_document  # noqa: E402
-from tests.web.chromium import CHROMIUM, CHROMIUM_FLAGS, TIMEOUT_MS, open_page, run_and_wait  # noqa: E402, F401
+from tests.web.chromium import (  # noqa: E402, F401
+    BROWSER_MARKS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    TIMEOUT_MS,
+    open_page,
+    run_and_wait,
+)
 
 pytest_plugins = ["tests.server_fixtures"]
 
@@ -22,11 +28,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

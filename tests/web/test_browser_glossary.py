@@ -4,19 +4,14 @@ Chromium and its flags as in tests/web/test_browser.py."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.web.test_browser import CHROMIUM, TIMEOUT_MS, output, run_and_wait
+from tests.web.chromium import BROWSER_MARKS
+from tests.web.test_browser import TIMEOUT_MS, output, run_and_wait
 from tests.web.test_browser_wiring import column, table
 
 pytest_plugins = ["tests.fakes"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
-]
+pytestmark = BROWSER_MARKS
 
 ARTICLE_KO = (
     "이재명 대통령은 화요일 서울에서 다카이치 사나에 총리와 정상회담을 했다. "

@@ -7,23 +7,17 @@ Chromium and its flags as in tests/web/test_browser.py.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.conftest import ARTICLE_EN, ARTICLE_JA
-from tests.web.test_browser import CHROMIUM, TIMEOUT_MS, output, run_and_wait
+from tests.web.test_browser import TIMEOUT_MS, output, run_and_wait
 
 pytest.register_assert_rewrite("tests.fakes")
 from tests.fakes import expected_translations  # noqa: E402
-from tests.web.chromium import open_page  # noqa: E402
+from tests.web.chromium import BROWSER_MARKS, open_page  # noqa: E402
 
 pytest_plugins = ["tests.fakes"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

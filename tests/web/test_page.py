@@ -9,20 +9,15 @@ page-dark.png. Chromium and its flags as in tests/web/test_browser.py (never `pl
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.server_fixtures import example_text, make_document
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, TIMEOUT_MS, output
+from tests.web.chromium import BROWSER_MARKS
+from tests.web.test_browser import ARTIFACTS, TIMEOUT_MS, output
 from tests.web.test_browser_wiring import table
 
 pytest_plugins = ["tests.fakes"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
-]
+pytestmark = BROWSER_MARKS
 
 DESKTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}

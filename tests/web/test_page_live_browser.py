@@ -7,7 +7,6 @@ every 20 ms, so the test asserts what a reader saw and in which order, not how f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -16,13 +15,14 @@ from service import Pipeline
 from service.engines.fake import write_fake_model_set
 from service.web.access import Access
 from service.web.backend import Backend
-from tests.web.chromium import CHROMIUM, TIMEOUT_MS, open_page, run_and_wait
+from tests.web.chromium import (
+    BROWSER_MARKS,
+    TIMEOUT_MS,
+    open_page,
+    run_and_wait,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs the system Chromium at {CHROMIUM}"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
-]
+pytestmark = BROWSER_MARKS
 
 ARTICLE = (
     "The harbour authority opened a second ferry terminal on Monday. It cost 40 million dollars.\n\n"
