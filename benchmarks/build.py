@@ -25,6 +25,8 @@ all), as the opus-mt base models have it. `opus-mt-tc-big-en-ko` has two separat
 CTranslate2's converter registers one vocabulary for both sides (`BartLoader.set_vocabulary`), so
 the service runs it with one either way. The work per token is the same (the output layer is
 1024 × 32k in both cases); only the encoder's embedding table (32k × 1024, 33 MB in int8) is missing.
+`build_tc_big` builds the faithful one (separate vocabularies and embeddings) for `coldstart.py`,
+where conversion time and memory do depend on it.
 
 The NLLB model keeps a small tokenizer (the project's SentencePiece model plus NLLB's language
 codes): its weights have all 256,206 rows, and CTranslate2 names the rows the tokenizer lacks
@@ -224,6 +226,58 @@ def build_marian(out: Path, size: dict[str, Any], source: str, target: str, seed
     return out
 
 
+def build_tc_big(out: Path, size: dict[str, Any], source: str, target: str, seed: int = 0) -> Path:
+    """Marian transformer-big with separate source and target vocabularies and embeddings, as
+    opus-mt-tc-big-en-ko (`share_encoder_decoder_embeddings=False`): the weights on disk and in the
+    converter's memory are the real ones, encoder embedding table included."""
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    with tempfile.TemporaryDirectory() as work:
+        for side, language in (("source", source), ("target", target)):
+            os.makedirs(f"{work}/{side}")
+            model_file = _sentencepiece(f"{work}/{side}", language, fillers=size["vocab"])
+            sp = spm.SentencePieceProcessor(model_file=model_file)
+            vocab = {"</s>": 0, "<unk>": 1}
+            for i in range(sp.get_piece_size()):
+                if sp.id_to_piece(i) not in ("<unk>", "<s>", "</s>") and len(vocab) < size["vocab"] - 1:
+                    vocab.setdefault(sp.id_to_piece(i), len(vocab))
+            vocab["<pad>"] = len(vocab)
+            assert len(vocab) == size["vocab"]
+            Path(f"{work}/{side}.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+            shutil.copy(model_file, f"{work}/{side}.spm")
+        tok = MarianTokenizer(
+            f"{work}/source.spm",
+            f"{work}/target.spm",
+            f"{work}/source.json",
+            target_vocab_file=f"{work}/target.json",
+            separate_vocabs=True,
+        )
+        pad = size["vocab"] - 1
+        config = MarianConfig(
+            **_architecture(size),
+            decoder_vocab_size=size["vocab"],
+            share_encoder_decoder_embeddings=False,
+            activation_function="relu",
+            scale_embedding=True,
+            static_position_embeddings=True,
+            max_position_embeddings=size["positions"],
+            pad_token_id=pad,
+            decoder_start_token_id=pad,
+            eos_token_id=0,
+            forced_eos_token_id=0,
+        )
+        torch.manual_seed(seed)
+        model = MarianMTModel(config).eval()
+        model.generation_config.bad_words_ids = [[pad]]
+        model.generation_config.max_length = 512
+        model.generation_config.num_beams = 4
+        model.save_pretrained(out)
+        tok.save_pretrained(out)
+    return out
+
+
 def build_nllb(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
     """M2M100 at NLLB-200-distilled-600M's shape with a small NLLB tokenizer (see the module text)."""
     import torch
@@ -327,26 +381,30 @@ def build_bart(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
 def build_models(models_dir: Path, variant: str, report=print, nllb: bool = False) -> dict[str, Path]:
     """The benchmark's models (summarise, en-ko, en-ja, ko-en, ja-en; `nllb` too when asked) under
     `models_dir/variant`, built if missing."""
+    sizes = SIZES[variant]
+    builders = {"summarise": lambda out: build_bart(out, sizes["bart"])}
+    for role, (shape, source, target) in ROLES.items():  # (en-ko too: one joint vocabulary, see above)
+        builders[role] = lambda out, s=shape, a=source, b=target: build_marian(out, sizes[s], a, b)
+    if nllb:
+        builders["nllb"] = lambda out: build_nllb(out, sizes["nllb"])
+    return build_into(models_dir / f"{variant}-r{RECIPE}", builders, report)
+
+
+def build_into(base: Path, builders: dict[str, Any], report=print) -> dict[str, Path]:
+    """`base/<name>` for each builder, built (into a temporary folder, then renamed) only if missing."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
-    base = models_dir / f"{variant}-r{RECIPE}"
-    sizes = SIZES[variant]
-    builders = {"summarise": lambda out: build_bart(out, sizes["bart"])}
-    for role, (shape, source, target) in ROLES.items():
-        builders[role] = lambda out, s=shape, a=source, b=target: build_marian(out, sizes[s], a, b)
-    if nllb:
-        builders["nllb"] = lambda out: build_nllb(out, sizes["nllb"])
-    folders = {role: base / role for role in builders}
-    for role, folder in folders.items():
+    folders = {name: base / name for name in builders}
+    for name, folder in folders.items():
         if (folder / "config.json").is_file():
             continue
-        report(f"building {variant} {role} model in {folder} ...")
+        report(f"building {name} model in {folder} ...")
         start = time.perf_counter()
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        builders[role](tmp)
+        builders[name](tmp)
         os.replace(tmp, folder)
         report(f"  built in {time.perf_counter() - start:.1f} s")
     return folders

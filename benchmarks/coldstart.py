@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,87 +59,17 @@ SHAPES: dict[str, dict[str, Any]] = {
 RECIPE = 2
 
 
-def build_tc_big(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
-    """Marian transformer-big with separate source and target vocabularies and embeddings, as
-    opus-mt-tc-big-en-ko (`share_encoder_decoder_embeddings=False`): the weights on disk and in the
-    converter's memory are the real ones, encoder embedding table included (benchmarks/build.py
-    builds this shape with one joint vocabulary, which is enough for timing translation)."""
-    import sentencepiece as spm
-    import torch
-    from build import _architecture, _sentencepiece
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
-
-    with tempfile.TemporaryDirectory() as work:
-        for side, language in (("source", "en"), ("target", "ko")):
-            os.makedirs(f"{work}/{side}")
-            model_file = _sentencepiece(f"{work}/{side}", language, fillers=size["vocab"])
-            sp = spm.SentencePieceProcessor(model_file=model_file)
-            vocab = {"</s>": 0, "<unk>": 1}
-            for i in range(sp.get_piece_size()):
-                if sp.id_to_piece(i) not in ("<unk>", "<s>", "</s>") and len(vocab) < size["vocab"] - 1:
-                    vocab.setdefault(sp.id_to_piece(i), len(vocab))
-            vocab["<pad>"] = len(vocab)
-            assert len(vocab) == size["vocab"]
-            Path(f"{work}/{side}.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-            shutil.copy(model_file, f"{work}/{side}.spm")
-        tok = MarianTokenizer(
-            f"{work}/source.spm",
-            f"{work}/target.spm",
-            f"{work}/source.json",
-            target_vocab_file=f"{work}/target.json",
-            separate_vocabs=True,
-        )
-        pad = size["vocab"] - 1
-        config = MarianConfig(
-            **_architecture(size),
-            decoder_vocab_size=size["vocab"],
-            share_encoder_decoder_embeddings=False,
-            activation_function="relu",
-            scale_embedding=True,
-            static_position_embeddings=True,
-            max_position_embeddings=size["positions"],
-            pad_token_id=pad,
-            decoder_start_token_id=pad,
-            eos_token_id=0,
-            forced_eos_token_id=0,
-        )
-        torch.manual_seed(seed)
-        model = MarianMTModel(config).eval()
-        model.generation_config.bad_words_ids = [[pad]]
-        model.generation_config.max_length = 512
-        model.generation_config.num_beams = 4
-        model.save_pretrained(out)
-        tok.save_pretrained(out)
-    return out
-
-
 def build_all(models_dir: Path, variant: str = "full") -> dict[str, Path]:
     """The three shapes under `models_dir`, built once (random weights) and reused afterwards."""
-    from build import SIZES, build_bart, build_marian
-    from transformers.utils import logging as hf_logging
+    from build import SIZES, build_bart, build_into, build_marian, build_tc_big
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
     sizes = SIZES[variant]
-    base = models_dir / f"coldstart-{variant}-r{RECIPE}"
     builders = {
         "distilbart": lambda out: build_bart(out, sizes["bart"]),
-        "tc-big": lambda out: build_tc_big(out, sizes["marian-big"]),
+        "tc-big": lambda out: build_tc_big(out, sizes["marian-big"], "en", "ko"),
         "marian-base": lambda out: build_marian(out, sizes["marian"], "ko", "en"),
     }
-    folders = {}
-    for name, builder in builders.items():
-        folder = base / name
-        if not (folder / "config.json").is_file():
-            print(f"building {name} in {folder} ...", flush=True)
-            start = time.perf_counter()
-            tmp = folder.with_name(folder.name + ".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            builder(tmp)
-            os.replace(tmp, folder)
-            print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
-        folders[name] = folder
-    return folders
+    return build_into(models_dir / f"coldstart-{variant}-r{RECIPE}", builders)
 
 
 def _status_mb(field: str) -> float:
