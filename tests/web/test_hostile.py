@@ -192,6 +192,36 @@ def test_batch_refuses_a_server_path_among_uploads(open_server, canary, where, t
     honest_request_works(open_server)
 
 
+def test_batch_links_to_the_server_itself_or_its_files_are_refused_one_by_one(open_server, canary, tmp_path):
+    """The batch's links box on a public server: loopback, the cloud metadata address, private
+    networks and `file://` are each refused with the reason, the good file still gets its result,
+    and no byte of the server's own files comes back."""
+    http = httpx.Client(base_url=open_server.url, timeout=120)
+    good = upload(http, make_document(tmp_path, ".txt", stem="good"))
+    links = [
+        f"{open_server.url}/gradio_api/info",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/admin",
+        "http://[::1]/",
+        f"file://{canary['tmp']}",
+    ]
+    status, stream = gradio_call(http, "batch", {"files": [file_data(good)], "links": "\n".join(links)})
+    assert status == 200 and "event: complete" in stream, stream[-500:]
+    assert_not_leaked(canary["secret"], stream)
+    assert stream.count('"ok": true') == 1 and stream.count('"error": "url_refused"') == len(links)
+    for words in (
+        "loopback address",
+        "link-local address",
+        "private-network address",
+        "only http:// and https://",
+    ):
+        assert words in stream
+    # Gradio makes a non-text value text before the handler sees it: one line, one failed item.
+    status, text = gradio_call(http, "batch", {"files": [], "links": ["ftp://a.example/"]})
+    assert status == 200 and text.count('"ok": false') == 1 and '"ok": true' not in text, text[-300:]
+    honest_request_works(open_server)
+
+
 def test_queue_join_refuses_a_server_path(open_server, canary):
     """The page's own route (`/gradio_api/queue/join`), with the file nested where the page puts it."""
     http = httpx.Client(base_url=open_server.url, timeout=60)
