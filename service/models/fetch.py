@@ -11,6 +11,7 @@ one line which model failed and why, so "no network" is not a stack trace.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,7 +24,11 @@ from service.models.sets import WEIGHTLESS_ENGINES, ModelSet
 NO_NETWORK = "no network connection to the Hugging Face Hub"
 #: After the Hub failed to answer, downloads fail at once for this long instead of asking it again.
 HUB_RETRY_AFTER_S = 60.0
-_hub_down: tuple[float, str] | None = None  # (time.monotonic() of the failure, short reason)
+#: (time.monotonic() of the failure, the model being fetched, short reason without the Hub's URL)
+_hub_down: tuple[float, str, str] | None = None
+#: huggingface_hub's "Cannot reach https://huggingface.co/api/models/<other model>/tree/…: " prefix:
+#: quoted in another model's error it would name the wrong model's address.
+_CANNOT_REACH = re.compile(r"^Cannot reach \S+: ")
 _hub_lock = threading.Lock()
 #: Files of a transformers seq2seq repository that loading it (and converting it) reads, besides weights.
 CONFIG_FILES = ("config.json", "generation_config.json")
@@ -121,7 +126,8 @@ def fetch_model(model: str, revision: str | None = None, *, ask_hub: bool = Fals
         since = time.monotonic() - down[0]
         if since < HUB_RETRY_AFTER_S:
             raise HubUnreachable(
-                f"the Hub's connection failed {since:.0f} s ago ({down[1]}); not retried yet"
+                f"the Hub did not answer {since:.0f} s ago, when {down[1]!r} was fetched ({down[2]}); "
+                "not retried yet"
             )
     try:
         files = needed_files(list_repo_files(model, revision=revision))
@@ -129,7 +135,7 @@ def fetch_model(model: str, revision: str | None = None, *, ask_hub: bool = Fals
     except Exception as exc:
         if is_network_error(exc):
             with _hub_lock:
-                _hub_down = (time.monotonic(), short_reason(exc))
+                _hub_down = (time.monotonic(), model, _CANNOT_REACH.sub("", short_reason(exc)))
         raise
     with _hub_lock:
         _hub_down = None

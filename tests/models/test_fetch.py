@@ -34,12 +34,38 @@ def test_a_hub_that_did_not_answer_is_not_asked_again_for_a_while(hub, monkeypat
     with pytest.raises(ConnectionError, match="refused"):
         fetch.fetch_model("Helsinki-NLP/opus-mt-ko-en")
     for model in ("Helsinki-NLP/opus-mt-ja-en", "staka/fugumt-en-ja"):
-        with pytest.raises(fetch.HubUnreachable, match="not retried yet"):
+        with pytest.raises(fetch.HubUnreachable, match="not retried yet") as caught:
             fetch.fetch_model(model)
+        assert str(caught.value) == (
+            "the Hub did not answer 0 s ago, when 'Helsinki-NLP/opus-mt-ko-en' was fetched "
+            "([Errno 111] Connection refused); not retried yet"
+        )
     assert hub["asked"] == 1
     assert fetch.NO_NETWORK in fetch.explain_failure(
         "staka/fugumt-en-ja", fetch.HubUnreachable("connection failed")
     )
+
+
+def test_the_memory_does_not_quote_another_model_s_address(hub, monkeypatch):
+    """huggingface_hub's offline error starts with the URL it could not reach: for the next model
+    that would name the first model's address as if it were its own."""
+
+    def offline(model, revision=None):
+        raise ConnectionError(
+            f"Cannot reach https://huggingface.co/api/models/{model}/tree/main?recursive=true: "
+            "offline mode is enabled. To disable it, please unset the `HF_HUB_OFFLINE` environment variable."
+        )
+
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "list_repo_files", offline)
+    with pytest.raises(ConnectionError):
+        fetch.fetch_model("sshleifer/distilbart-cnn-12-6")
+    with pytest.raises(fetch.HubUnreachable) as caught:
+        fetch.fetch_model("Helsinki-NLP/opus-mt-tc-big-en-ko")
+    message = str(caught.value)
+    assert "https://" not in message and "'sshleifer/distilbart-cnn-12-6' was fetched" in message
+    assert "(offline mode is enabled. To disable it, please unset the `HF_HUB_OFFLINE`" in message
 
 
 def test_background_retries_ask_anyway_and_a_success_clears_the_memory(hub):
