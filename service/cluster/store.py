@@ -74,11 +74,12 @@ class OutputStore:
         self.done: set[str] = {
             key for key, record in self.latest().items() if record["ok"] or not retry_failed
         }
-        # shards sort by run (the newest record of a key wins): time to the microsecond, and runs
-        # into one folder never overlap (the lock)
+        # shards sort by run (the newest record of a key wins): local time as before, now to the
+        # microsecond (an older folder's shards still sort first), and runs into one folder never
+        # overlap (the lock)
         now = time.time()
         self.run_id = (
-            time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}-{os.getpid()}"
+            time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f".{int(now % 1 * 1e6):06d}-{os.getpid()}"
         )
         self._next = 0
 
