@@ -126,8 +126,14 @@ def run_batch_cli(
         bar.set_postfix_str(Path(item.name).name[:30])
         bar.update()
 
+    pipeline.limits.check("max_batch_files", len(files), "The number of files in the batch")
+    # Links first, four at a time (a batch of slow sites waits a quarter as long), then every item in order.
+    pages = dict(
+        fetch_links(pipeline.read_url, list(dict.fromkeys(str(p) for p in files if isinstance(p, Link))))
+    )
+    sources = [(str(p), pages[str(p)] if isinstance(p, Link) else p) for p in files]
     try:
-        items = run_batch(pipeline, [(str(p), p) for p in files], options, on_done=done)
+        items = run_batch(pipeline, sources, options, on_done=done)
     finally:
         bar.close()
     if out_dir is not None:
