@@ -66,7 +66,7 @@ BUGS = (
     Bug(
         "table-swapped",
         "Korean and Japanese swapped in the page's sentence table",
-        "service/web/page_handlers.py",
+        "service/web/page_text.py",
         "rows.append([number, s.en, s.ko, s.ja, sources,",
         "rows.append([number, s.en, s.ja, s.ko, sources,",
         tests=("tests/web/test_browser_wiring.py",),
