@@ -182,8 +182,7 @@ def build_marian(out: Path, size: dict[str, Any], source: str, target: str, seed
     """A Marian model for `source` → `target`: separate SentencePiece models per side, one joint
     `vocab.json` (`</s>`, `<unk>`, source pieces, target pieces, fillers, `<pad>` last)."""
     import sentencepiece as spm
-    import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianTokenizer
 
     with tempfile.TemporaryDirectory() as work:
         os.makedirs(f"{work}/src")
@@ -202,27 +201,7 @@ def build_marian(out: Path, size: dict[str, Any], source: str, target: str, seed
         shutil.copy(source_model, f"{work}/source.spm")
         shutil.copy(target_model, f"{work}/target.spm")
         tok = MarianTokenizer(f"{work}/source.spm", f"{work}/target.spm", f"{work}/vocab.json")
-        pad = size["vocab"] - 1
-        config = MarianConfig(
-            **_architecture(size),
-            activation_function="swish",
-            scale_embedding=True,
-            static_position_embeddings=True,
-            max_position_embeddings=size["positions"],
-            pad_token_id=pad,
-            decoder_start_token_id=pad,
-            eos_token_id=0,
-            forced_eos_token_id=0,
-        )
-        torch.manual_seed(seed)
-        model = MarianMTModel(config).eval()
-        # As the opus-mt generation_config.json files.
-        model.generation_config.bad_words_ids = [[pad]]
-        model.generation_config.forced_eos_token_id = 0
-        model.generation_config.max_length = 512
-        model.generation_config.num_beams = 4
-        model.save_pretrained(out)
-        tok.save_pretrained(out)
+        _save_marian(out, tok, size, seed, activation_function="swish")
     return out
 
 
@@ -231,8 +210,7 @@ def build_tc_big(out: Path, size: dict[str, Any], source: str, target: str, seed
     opus-mt-tc-big-en-ko (`share_encoder_decoder_embeddings=False`): the weights on disk and in the
     converter's memory are the real ones, encoder embedding table included."""
     import sentencepiece as spm
-    import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianTokenizer
 
     with tempfile.TemporaryDirectory() as work:
         for side, language in (("source", source), ("target", target)):
@@ -254,28 +232,44 @@ def build_tc_big(out: Path, size: dict[str, Any], source: str, target: str, seed
             target_vocab_file=f"{work}/target.json",
             separate_vocabs=True,
         )
-        pad = size["vocab"] - 1
-        config = MarianConfig(
-            **_architecture(size),
+        _save_marian(
+            out,
+            tok,
+            size,
+            seed,
+            activation_function="relu",
             decoder_vocab_size=size["vocab"],
             share_encoder_decoder_embeddings=False,
-            activation_function="relu",
-            scale_embedding=True,
-            static_position_embeddings=True,
-            max_position_embeddings=size["positions"],
-            pad_token_id=pad,
-            decoder_start_token_id=pad,
-            eos_token_id=0,
-            forced_eos_token_id=0,
         )
-        torch.manual_seed(seed)
-        model = MarianMTModel(config).eval()
-        model.generation_config.bad_words_ids = [[pad]]
-        model.generation_config.max_length = 512
-        model.generation_config.num_beams = 4
-        model.save_pretrained(out)
-        tok.save_pretrained(out)
     return out
+
+
+def _save_marian(out: Path, tokenizer: Any, size: dict[str, Any], seed: int, **config: Any) -> None:
+    """A Marian model of `size` with random weights (`seed`) and the generation settings of the
+    opus-mt `generation_config.json` files, saved with `tokenizer`; `config` adds to the shape."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    pad = size["vocab"] - 1
+    model_config = MarianConfig(
+        **_architecture(size),
+        **config,
+        scale_embedding=True,
+        static_position_embeddings=True,
+        max_position_embeddings=size["positions"],
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+    )
+    torch.manual_seed(seed)
+    model = MarianMTModel(model_config).eval()
+    model.generation_config.bad_words_ids = [[pad]]
+    model.generation_config.forced_eos_token_id = 0
+    model.generation_config.max_length = 512
+    model.generation_config.num_beams = 4
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
 
 
 def build_nllb(out: Path, size: dict[str, Any], seed: int = 0) -> Path:
