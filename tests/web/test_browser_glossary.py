@@ -35,7 +35,14 @@ def test_the_page_applies_a_glossary_and_shows_sources(page):
     page.locator("#input-text textarea").fill(ARTICLE_KO)
     page.locator("#length").get_by_text("Short").click()
     page.locator("#glossary-box").get_by_text("Glossary").first.click()  # open the accordion
-    page.locator("#glossary textarea").fill(GLOSSARY)
+    box = page.locator("#glossary textarea")
+    box.wait_for(state="visible", timeout=TIMEOUT_MS)
+    # The box mounts when the accordion opens; typing before it has settled was once lost (the run
+    # went without a glossary), so type, leave the box as a person would, and check it kept the text.
+    box.fill(GLOSSARY)
+    box.press("Tab")
+    page.wait_for_timeout(200)
+    assert box.input_value() == GLOSSARY
     run_and_wait(page)
     assert "Lee Jae-myung" in output(page, "out-en")
     assert "李在明" in output(page, "out-ja") and "이재명" in output(page, "out-ko")
