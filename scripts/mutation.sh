@@ -33,6 +33,9 @@ declare -A MODULES=(
   [result]="service/result.py|tests/test_result.py tests/test_schema.py tests/test_wiring.py tests/test_result_sources.py tests/test_result_rendering.py"
 )
 ORDER=(limits result access chunking segment clean detect pipeline summary)
+# What each copy holds: the code, the tests, and the files the tests read (evaluation/: the furniture
+# tests read its sets).
+COPIED=(service tests examples prompts docs evaluation)
 
 if [ $# -eq 0 ]; then
   echo "usage: bash scripts/mutation.sh MODULE... | all   (modules: ${ORDER[*]})" >&2
@@ -56,11 +59,11 @@ for module in "$@"; do
   mkdir -p "$work"
   # A fresh copy of the code and tests (mutmut's own cache in $work/mutants is kept).
   # The working tree, or with MUTATION_FROM=HEAD the last commit (when others are mid-edit).
-  for part in service tests examples prompts docs evaluation mutants; do rm -rf "${work:?}/$part"; done
+  for part in "${COPIED[@]}" mutants; do rm -rf "${work:?}/$part"; done
   if [ "${MUTATION_FROM:-}" = HEAD ]; then
-    git archive HEAD service tests examples prompts docs evaluation | tar -x -C "$work"
+    git archive HEAD "${COPIED[@]}" | tar -x -C "$work"
   else
-    cp -r service tests examples prompts docs evaluation "$work/"
+    cp -r "${COPIED[@]}" "$work/"
   fi
   python - "$work/pyproject.toml" "$file" $tests <<'PY'
 import re, sys

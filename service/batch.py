@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,23 +96,27 @@ def run_batch(
 def fetch_links(
     read_url: Callable[[str], WebDocument], urls: Sequence[str], threads: int = FETCH_THREADS
 ) -> list[tuple[str, Link | BatchItem]]:
-    """Each link fetched, `threads` at a time, in the order given: `(url, Link holding its page)`,
-    or `(url, BatchItem with the reason)` when it cannot be read. `run_batch` takes both."""
+    """Each link fetched (a link given twice, once), `threads` at a time, in the order given:
+    `(url, Link holding its page)`, or `(url, BatchItem with the reason)` when it cannot be read.
+    `run_batch` takes both."""
 
-    def fetch(url: str) -> tuple[str, Link | BatchItem]:
+    def fetch(url: str) -> Link | BatchItem:
         try:
-            return url, Link(url, page=read_url(url))
+            return Link(url, page=read_url(url))
         except ServiceError as exc:
-            return url, BatchItem(name=url, error=str(exc), error_code=exc.code)
+            return BatchItem(name=url, error=str(exc), error_code=exc.code)
         except Exception:  # a bug met by one link must not cost the others their results
             log.exception("Unexpected error fetching batch link %r", url)
             message = f"Cannot read '{url}': an internal error occurred (the server log has the details)."
-            return url, BatchItem(name=url, error=message, error_code="internal_error")
+            return BatchItem(name=url, error=message, error_code="internal_error")
 
-    if not urls:
+    unique = list(dict.fromkeys(urls))
+    if not unique:
         return []
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="batch-fetch") as pool:
-        return list(pool.map(fetch, urls))
+        fetched = dict(zip(unique, pool.map(fetch, unique), strict=True))
+    # (a failure is an item of the batch: each occurrence gets its own)
+    return [(url, replace(f) if isinstance(f := fetched[url], BatchItem) else f) for url in urls]
 
 
 def run_batch_cli(
@@ -128,10 +133,8 @@ def run_batch_cli(
 
     pipeline.limits.check("max_batch_files", len(files), "The number of files in the batch")
     # Links first, four at a time (a batch of slow sites waits a quarter as long), then every item in order.
-    pages = dict(
-        fetch_links(pipeline.read_url, list(dict.fromkeys(str(p) for p in files if isinstance(p, Link))))
-    )
-    sources = [(str(p), pages[str(p)] if isinstance(p, Link) else p) for p in files]
+    pages = iter(fetch_links(pipeline.read_url, [str(p) for p in files if isinstance(p, Link)]))
+    sources = [next(pages) if isinstance(p, Link) else (str(p), p) for p in files]
     try:
         items = run_batch(pipeline, sources, options, on_done=done)
     finally:

@@ -46,3 +46,30 @@ def test_the_zip_holds_each_article_under_its_name_and_lists_failures(tmp_path):
         assert archive.namelist() == ["tram.md", "FAILED.md"]
         assert "The tram line was approved." in archive.read("tram.md").decode()
         assert "https://news.example/missing: The site answered 404" in archive.read("FAILED.md").decode()
+
+
+def test_fetch_links_reads_each_link_once_and_keeps_the_order():
+    from service.batch import Link, fetch_links
+    from service.errors import FetchFailed
+
+    asked: list[str] = []
+
+    def read_url(url: str):
+        asked.append(url)
+        if "missing" in url:
+            raise FetchFailed("The site answered 404")
+        return f"page of {url}"
+
+    urls = [
+        "https://a.example/1",
+        "https://a.example/missing",
+        "https://a.example/1",
+        "https://a.example/missing",
+    ]
+    fetched = fetch_links(read_url, urls)
+    assert sorted(asked) == ["https://a.example/1", "https://a.example/missing"]
+    assert [url for url, _ in fetched] == urls
+    first, missing, again, missing_again = (source for _, source in fetched)
+    assert isinstance(first, Link) and first.page == "page of https://a.example/1" and again == first
+    assert isinstance(missing, BatchItem) and missing.error_code == "fetch_failed"
+    assert missing_again == missing and missing_again is not missing  # each occurrence its own item

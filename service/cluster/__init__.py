@@ -13,6 +13,7 @@ pool that holds one `Pipeline` per actor, written as resumable shards. Ray is an
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -61,8 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_cluster_cli(args: argparse.Namespace, models, options: dict, limits, engines) -> int:
     """`run --ray`: progress on a terminal, then the failures (or with `--json` the whole summary
     record, as in `summary.json`) on stdout, and counts and the throughput line on stderr."""
-    import json
-
     from service.batch_files import EXIT_SOME_FAILED
     from service.errors import InputError
 

@@ -17,7 +17,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,17 +122,9 @@ class OutputStore:
     def shard_paths(self) -> list[Path]:
         return sorted(self.shard_dir.glob("part-*.jsonl"))
 
-    def records(self) -> Iterator[tuple[str, dict]]:
-        """(key, record) for every article written so far, oldest shard first."""
-        for path in self.shard_paths():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    record = json.loads(line)
-                    yield record["id"], record
-
     def latest(self) -> dict[str, dict]:
         """The newest record of every key (a retried failure has an older one)."""
-        return dict(self.records())
+        return read_results(self.out_dir)
 
     def write_shard(self, batch: Sequence[ShardRecord], markdown: bool) -> Path | None:
         """Write one batch as a shard (skipping keys already written); returns its JSONL path."""
@@ -167,7 +159,7 @@ def _zip_item(record: ShardRecord) -> BatchItem:
 
 
 def read_results(out_dir: str | os.PathLike) -> dict[str, dict]:
-    """Every record in an output folder by key (what a reader of the shards would do)."""
+    """The newest record of every key in an output folder (shards sort by run, oldest first)."""
     results: dict[str, dict] = {}
     for path in sorted((Path(out_dir) / SHARDS).glob("part-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

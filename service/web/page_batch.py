@@ -42,16 +42,16 @@ def link_lines(text: Any) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def noun(items: list[BatchItem] | list[str], links: int) -> str:
-    """What the batch holds: "files", "links", or "items" when it mixes them."""
+def noun(count: int, links: int) -> str:
+    """What a batch of `count` inputs, `links` of them links, holds: "files", "links" or "items"."""
     if not links:
         return "files"
-    return "links" if links == len(items) else "items"
+    return "links" if links == count else "items"
 
 
 def batch_summary(items: list[BatchItem]) -> str:
     failed = [item.name for item in items if item.result is None]
-    what = noun(items, sum(is_link(item.name) for item in items))
+    what = noun(len(items), sum(is_link(item.name) for item in items))
     line = f"{len(items) - len(failed)} of {len(items)} {what[:-1]}(s) processed"
     line += f"; {len(failed)} failed: {', '.join(failed)}." if failed else "."
     return line + (" Click a row to see its whole result." if len(failed) < len(items) else "")

@@ -231,7 +231,7 @@ class Handlers:
         except ServiceError as exc:
             raise user_error(exc) from None
         total = len(paths) + len(urls)
-        what = page_batch.noun(paths + urls, len(urls))
+        what = page_batch.noun(total, len(urls))
         done = 0
 
         def on_done(item: BatchItem) -> None:
